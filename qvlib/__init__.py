@@ -1,0 +1,54 @@
+"""qv: reproducible education quality review packs for the trusts of an NHS region.
+
+Interactive use mirrors what a pack notebook does::
+
+    import qvlib as qv
+    ds = qv.load("data/sample")     # every dataset, validated
+    t = ds.trust("RHM")             # that trust's local data only, plus national data
+    qv.metrics.calc_risk_scores(t.risks, qv.region())
+
+Submodules are imported on first use so that ``qv --help`` stays fast.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+__version__ = "0.1.0"
+
+_SUBMODULES = {
+    "bundles",
+    "charts",
+    "cli",
+    "config",
+    "datasets",
+    "errors",
+    "loaders",
+    "metrics",
+    "packs",
+    "runner",
+    "schemas",
+    "sources",
+    "synth",
+    "tables",
+}
+_FROM_DATASETS = {"load", "load_snapshot", "Dataset", "TrustData"}
+
+
+def region():
+    """The region settings from ``parameters/region.yaml`` (parsed once)."""
+    from qvlib.config import load_region_cached
+
+    return load_region_cached()
+
+
+def __getattr__(name: str) -> Any:
+    if name in _SUBMODULES:
+        return importlib.import_module(f"qvlib.{name}")
+    if name in _FROM_DATASETS:
+        return getattr(importlib.import_module("qvlib.datasets"), name)
+    raise AttributeError(f"module 'qvlib' has no attribute {name!r}")
+
+
+__all__ = sorted(_SUBMODULES | _FROM_DATASETS | {"region", "__version__"})

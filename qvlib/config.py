@@ -1,0 +1,308 @@
+"""Typed parameters: ``parameters/region.yaml`` and ``parameters/trusts/<ODS>.yaml``.
+
+Parameters are parsed into pydantic models before anything runs.  An unknown key, a missing
+field or a bad value raises :class:`~qvlib.errors.ConfigError` naming the file, the key, the bad
+value and what is allowed.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cached_property, lru_cache
+from pathlib import Path
+from typing import Annotated, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from qvlib.errors import ConfigError
+
+#: The repository root: parameters, sample data and notebooks are found relative to it.
+ROOT = Path(__file__).resolve().parent.parent
+PARAMETERS_DIR = ROOT / "parameters"
+
+TRUST_TYPES = ("acute", "mental health", "community", "ambulance")
+REVIEW_YEAR_RE = re.compile(r"^(\d{4})/(\d{2})$")
+ODS_RE = re.compile(r"^[A-Z0-9]{3,5}$")
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class RiskBand(_Strict):
+    name: str
+    min: Annotated[int, Field(ge=1, le=25)]
+    max: Annotated[int, Field(ge=1, le=25)]
+
+
+class RiskSettings(_Strict):
+    bands: list[RiskBand]
+    review_overdue_after_days: Annotated[int, Field(ge=0)] = 0
+    isf_levels: list[str]
+
+    @field_validator("bands")
+    @classmethod
+    def _bands_cover_scores(cls, bands: list[RiskBand]) -> list[RiskBand]:
+        """Bands must cover every achievable score 1-25 once (7, 11, 13, ... are not products)."""
+        achievable = sorted({lik * con for lik in range(1, 6) for con in range(1, 6)})
+        for score in achievable:
+            hits = [b.name for b in bands if b.min <= score <= b.max]
+            if len(hits) != 1:
+                raise ValueError(
+                    f"score {score} falls in {len(hits)} bands {hits}; every score 1-25 that "
+                    "likelihood x consequence can give must fall in exactly one band"
+                )
+        return bands
+
+    def band_names(self) -> list[str]:
+        return [b.name for b in sorted(self.bands, key=lambda b: b.min)]
+
+
+class InterventionSettings(_Strict):
+    triggered_visit_bands: list[str]
+    triggered_visit_bands_with_patient_safety: list[str]
+    learner_educator_themes: list[str]
+    open_statuses: list[str]
+
+
+class SuppressionRule(_Strict):
+    threshold: Annotated[int, Field(ge=1)]
+    secondary: bool = False
+
+
+class SuppressionSettings(_Strict):
+    nts: SuppressionRule
+    nets: SuppressionRule
+    staff_survey: SuppressionRule
+    fft: SuppressionRule
+    marker: str = "*"
+
+
+class SurveySettings(_Strict):
+    nts_min_n: Annotated[int, Field(ge=1)] = 3
+    persistent_red_years: Annotated[int, Field(ge=2)] = 2
+
+
+class HotspotSettings(_Strict):
+    consecutive_red_years: Annotated[int, Field(ge=2)] = 2
+    reds_in_latest_year: Annotated[int, Field(ge=1)] = 3
+    risk_bands: list[str]
+
+
+class SpcSettings(_Strict):
+    run_length: Annotated[int, Field(ge=2)] = 7
+    screen_outliers: bool = True
+    min_points: Annotated[int, Field(ge=2)] = 13
+    baseline_points: Annotated[int, Field(ge=12)] | None = None
+
+
+class Attendees(_Strict):
+    regional: list[str]
+    trust: list[str]
+
+
+class RegionConfig(_Strict):
+    """Everything in ``parameters/region.yaml``."""
+
+    region: str
+    organisation: str
+    review_year: str
+    data_dir: str
+    risk: RiskSettings
+    interventions: InterventionSettings
+    suppression: SuppressionSettings
+    surveys: SurveySettings
+    hotspots: HotspotSettings
+    spc: SpcSettings
+    domains: Annotated[list[str], Field(min_length=6, max_length=6)]
+    visit_types: dict[Literal["triggered", "learner_educator", "aeqr", "desktop"], list[str]]
+    immediate_requirement_working_days: Annotated[int, Field(ge=1)] = 5
+    attendees: Attendees
+    triggered_visit_panel: list[str]
+
+    @field_validator("review_year")
+    @classmethod
+    def _review_year(cls, value: str) -> str:
+        return check_review_year(value)
+
+    @model_validator(mode="after")
+    def _bands_known(self) -> RegionConfig:
+        names = set(self.risk.band_names())
+        for key, listed in (
+            ("interventions.triggered_visit_bands", self.interventions.triggered_visit_bands),
+            (
+                "interventions.triggered_visit_bands_with_patient_safety",
+                self.interventions.triggered_visit_bands_with_patient_safety,
+            ),
+            ("hotspots.risk_bands", self.hotspots.risk_bands),
+        ):
+            unknown = sorted(set(listed) - names)
+            if unknown:
+                raise ValueError(f"{key} names unknown band(s) {unknown}; bands are {sorted(names)}")
+        return self
+
+    def data_path(self) -> Path:
+        """The configured data directory, resolved against the repository root."""
+        path = Path(self.data_dir)
+        return path if path.is_absolute() else ROOT / path
+
+    @cached_property
+    def visit_type_aliases(self) -> dict[str, str]:
+        """Lower-cased name a visit type may be recorded under -> canonical type."""
+        return {
+            alias.lower(): canonical
+            for canonical, aliases in self.visit_types.items()
+            for alias in [canonical, *aliases]
+        }
+
+
+class TrustConfig(_Strict):
+    """One ``parameters/trusts/<ODS>.yaml``."""
+
+    code: str
+    name: str
+    type: Literal["acute", "mental health", "community", "ambulance"]
+    icb: str
+    sites: Annotated[list[str], Field(min_length=1)]
+    former_codes: list[str] = []
+
+    @field_validator("code", "former_codes")
+    @classmethod
+    def _ods(cls, value):
+        for code in [value] if isinstance(value, str) else value:
+            if not ODS_RE.match(code):
+                raise ValueError(f"{code!r} is not an ODS code (3-5 upper-case letters/digits)")
+        return value
+
+
+class Parameters(_Strict):
+    """Region settings plus every trust, keyed by ODS code in file-name order."""
+
+    region: RegionConfig
+    trusts: dict[str, TrustConfig]
+
+    @cached_property
+    def code_map(self) -> dict[str, str]:
+        """Every code a trust is known by (current and former) -> its current code."""
+        mapping = {code: code for code in self.trusts}
+        for code, trust in self.trusts.items():
+            for old in trust.former_codes:
+                mapping[old] = code
+        return mapping
+
+
+def check_review_year(value: str) -> str:
+    """Return ``value`` if it is a financial year like ``2025/26``; raise ``ValueError`` if not."""
+    match = REVIEW_YEAR_RE.match(str(value))
+    if not match or (int(match.group(1)) + 1) % 100 != int(match.group(2)):
+        raise ValueError(f"{value!r} is not a financial year written YYYY/YY, e.g. '2025/26'")
+    return str(value)
+
+
+def _read_yaml(path: Path) -> dict:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: file not found") from None
+    except (IsADirectoryError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: cannot be read as a UTF-8 YAML file ({exc})") from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{path}: is not valid YAML: {exc}") from None
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path}: expected a mapping of keys to values, got {type(data).__name__}")
+    return data
+
+
+def _explain(path: Path, model: type[BaseModel], exc: ValidationError) -> ConfigError:
+    lines = [f"{path}: {exc.error_count()} problem(s)"]
+    for err in exc.errors():
+        key = ".".join(str(p) for p in err["loc"]) or "(top level)"
+        kind = err["type"]
+        if kind == "extra_forbidden":
+            allowed = _allowed_keys(model, err["loc"][:-1])
+            lines.append(f"  key '{key}': unknown key; allowed keys are {allowed}")
+        elif kind == "missing":
+            lines.append(f"  key '{key}': missing; this field is required")
+        else:
+            value = err.get("input")
+            msg = err["msg"].removeprefix("Value error, ")
+            lines.append(f"  key '{key}': bad value {value!r}: {msg}")
+    return ConfigError("\n".join(lines))
+
+
+def _allowed_keys(model: type[BaseModel], loc: tuple) -> list[str]:
+    current: type[BaseModel] | None = model
+    for part in loc:
+        if current is None or isinstance(part, int):
+            continue
+        field = current.model_fields.get(str(part))
+        if field is None:
+            return []
+        annotation = field.annotation
+        args = getattr(annotation, "__args__", ())
+        candidates = [annotation, *args]
+        current = next(
+            (c for c in candidates if isinstance(c, type) and issubclass(c, BaseModel)), None
+        )
+    return sorted(current.model_fields) if current else []
+
+
+def load_region(path: Path | None = None) -> RegionConfig:
+    """Parse ``parameters/region.yaml`` (or ``path``) into a :class:`RegionConfig`."""
+    path = Path(path) if path else PARAMETERS_DIR / "region.yaml"
+    try:
+        return RegionConfig.model_validate(_read_yaml(path))
+    except ValidationError as exc:
+        raise _explain(path, RegionConfig, exc) from None
+
+
+def load_trust(path: Path) -> TrustConfig:
+    """Parse one trust file; its ``code`` must match the file name."""
+    path = Path(path)
+    try:
+        trust = TrustConfig.model_validate(_read_yaml(path))
+    except ValidationError as exc:
+        raise _explain(path, TrustConfig, exc) from None
+    if trust.code != path.stem:
+        raise ConfigError(
+            f"{path}: key 'code': bad value {trust.code!r}; expected {path.stem!r}, "
+            "the file name without .yaml"
+        )
+    return trust
+
+
+def load_parameters(directory: Path | None = None) -> Parameters:
+    """Parse ``region.yaml`` and every ``trusts/*.yaml`` under ``directory`` (default parameters/).
+
+    All files are checked; problems in several files are reported together.
+    """
+    directory = Path(directory) if directory else PARAMETERS_DIR
+    errors: list[str] = []
+    region = None
+    try:
+        region = load_region(directory / "region.yaml")
+    except ConfigError as exc:
+        errors.append(str(exc))
+    trusts: dict[str, TrustConfig] = {}
+    files = sorted((directory / "trusts").glob("*.yaml"))
+    if not files:
+        errors.append(f"{directory / 'trusts'}: no trust parameter files (<ODS>.yaml) found")
+    for file in files:
+        try:
+            trust = load_trust(file)
+        except ConfigError as exc:
+            errors.append(str(exc))
+            continue
+        trusts[trust.code] = trust
+    if errors:
+        raise ConfigError("\n".join(errors))
+    return Parameters(region=region, trusts=trusts)
+
+
+@lru_cache(maxsize=1)
+def load_region_cached() -> RegionConfig:
+    """``load_region()`` of the repository's parameters, parsed once per process."""
+    return load_region()

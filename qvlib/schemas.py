@@ -1,0 +1,397 @@
+"""The data contract: one pandera model per dataset (DESIGN.md section 4).
+
+Column names here are the canonical ones; loaders map exported headers onto them, parse the
+quirks people's exports have, and then validate with these models.  Metrics refer to columns
+through these models (``RiskSchema.likelihood``) rather than scattered strings.
+
+Each model's ``Config.file`` is the dataset's path under the data directory, and
+``Config.local`` says whether it is a trust's local data (one trust per row, never shown to
+another trust) or national public data.
+"""
+
+from __future__ import annotations
+
+import pandera.pandas as pa
+from pandera.typing.pandas import Series
+
+TRUST_TYPES = ["acute", "mental health", "community", "ambulance"]
+PROFESSION_GROUPS = [
+    "medical",
+    "dental",
+    "nursing",
+    "midwifery",
+    "allied health",
+    "pharmacy",
+    "healthcare science",
+    "paramedic",
+    "psychology",
+    "other",
+]
+FUNDING_STREAMS = ["placement tariff", "salary support", "education infrastructure", "other"]
+RISK_STATUSES = ["open", "monitoring", "closed"]
+LDA_STATUSES = ["compliant", "partial", "not compliant"]
+SELF_RATINGS = ["meets", "partially meets", "does not meet"]
+SURVEYS = ["NTS", "NETS"]
+NTS_OUTCOMES = ["red", "pink", "white", "light green", "green", "not reported", "no result"]
+ACTION_KINDS = [
+    "immediate mandatory requirement",
+    "mandatory requirement",
+    "recommendation",
+    "notable practice",
+]
+ACTION_STATUSES = ["open", "in progress", "closed"]
+FFT_SETTINGS = [
+    "inpatient",
+    "a&e",
+    "maternity",
+    "outpatient",
+    "community",
+    "mental health",
+    "ambulance",
+]
+FFT_ANSWERS = ["very_good", "good", "neither", "poor", "very_poor", "dont_know"]
+CQC_KEY_QUESTIONS = ["safe", "effective", "caring", "responsive", "well-led", "overall"]
+CQC_RATINGS = ["outstanding", "good", "requires improvement", "inadequate", "not rated"]
+
+FY = r"^\d{4}/\d{2}$"  # financial year, e.g. 2024/25
+QUARTER = r"^\d{4}/\d{2} Q[1-4]$"  # financial quarter, e.g. 2024/25 Q3
+MONTH = r"^\d{4}-\d{2}$"  # calendar month, e.g. 2025-04
+
+
+class _Base(pa.DataFrameModel):
+    class Config:
+        strict = True  # no columns beyond the contract (loaders drop known extras first)
+        coerce = False  # loaders parse; the schema checks
+        local = True
+        file = ""
+
+
+class TrustSchema(_Base):
+    """``local/trusts.csv``: the trusts of the region."""
+
+    trust_code: Series[str] = pa.Field(unique=True, str_matches=r"^[A-Z0-9]{3,5}$")
+    trust_name: Series[str]
+    trust_type: Series[str] = pa.Field(isin=TRUST_TYPES)
+    icb: Series[str]
+    sites: Series[str] = pa.Field(description="site names separated by ';'")
+
+    class Config:
+        file = "local/trusts.csv"
+
+
+class LearnerSchema(_Base):
+    """``local/learners.csv``: learners by trust, year, profession and programme."""
+
+    trust_code: Series[str]
+    year: Series[str] = pa.Field(str_matches=FY)
+    profession_group: Series[str] = pa.Field(isin=PROFESSION_GROUPS)
+    programme: Series[str]
+    headcount: Series[int] = pa.Field(ge=0)
+    fte: Series[float] = pa.Field(ge=0)
+
+    class Config:
+        file = "local/learners.csv"
+
+
+class FundingSchema(_Base):
+    """``local/funding.csv``: education funding allocated and spent, GBP."""
+
+    trust_code: Series[str]
+    year: Series[str] = pa.Field(str_matches=FY)
+    stream: Series[str] = pa.Field(isin=FUNDING_STREAMS)
+    profession_group: Series[str] = pa.Field(isin=PROFESSION_GROUPS)
+    allocated_gbp: Series[float] = pa.Field(ge=0)
+    spent_gbp: Series[float] = pa.Field(ge=0)
+
+    class Config:
+        file = "local/funding.csv"
+
+
+class ProgrammeSchema(_Base):
+    """``local/programmes.csv``: training posts and learners in post by site and specialty."""
+
+    trust_code: Series[str]
+    site: Series[str]
+    profession_group: Series[str] = pa.Field(isin=PROFESSION_GROUPS)
+    programme: Series[str]
+    specialty: Series[str]
+    posts: Series[int] = pa.Field(ge=0)
+    learners_in_post: Series[int] = pa.Field(ge=0)
+
+    class Config:
+        file = "local/programmes.csv"
+
+
+class RiskSchema(_Base):
+    """``local/risks.csv``: the education and training risk/concern register."""
+
+    risk_id: Series[str] = pa.Field(unique=True)
+    trust_code: Series[str]
+    site: Series[str]
+    specialty: Series[str]
+    learner_group: Series[str]
+    domain: Series[str]
+    theme: Series[str]
+    summary: Series[str]
+    source: Series[str]
+    opened: Series[pa.DateTime]
+    likelihood: Series[int] = pa.Field(ge=1, le=5)
+    consequence: Series[int] = pa.Field(ge=1, le=5)
+    patient_safety: Series[bool]
+    status: Series[str] = pa.Field(isin=RISK_STATUSES)
+    closed: Series[pa.DateTime] = pa.Field(nullable=True)
+    owner: Series[str]
+    review_due: Series[pa.DateTime] = pa.Field(nullable=True)
+    isf_level: Series[str] = pa.Field(nullable=True)
+    escalated: Series[str] = pa.Field(nullable=True)
+
+    class Config:
+        file = "local/risks.csv"
+
+
+class ExceptionReportSchema(_Base):
+    """``local/exception_reports.csv``: Guardian of Safe Working Hours quarterly returns."""
+
+    trust_code: Series[str]
+    quarter: Series[str] = pa.Field(str_matches=QUARTER)
+    grade: Series[str]
+    specialty: Series[str]
+    hours_reports: Series[int] = pa.Field(ge=0)
+    education_reports: Series[int] = pa.Field(ge=0)
+    safety_reports: Series[int] = pa.Field(ge=0)
+    fines_gbp: Series[float] = pa.Field(ge=0)
+
+    class Config:
+        file = "local/exception_reports.csv"
+
+
+class SelfAssessmentSchema(_Base):
+    """``local/self_assessment.csv``: the trust's self-assessment against the framework."""
+
+    trust_code: Series[str]
+    year: Series[str] = pa.Field(str_matches=FY)
+    domain: Series[str]
+    self_rating: Series[str] = pa.Field(isin=SELF_RATINGS)
+    summary: Series[str]
+
+    class Config:
+        file = "local/self_assessment.csv"
+
+
+class LdaComplianceSchema(_Base):
+    """``local/lda_compliance.csv``: Learning and Development Agreement schedule items."""
+
+    trust_code: Series[str]
+    year: Series[str] = pa.Field(str_matches=FY)
+    schedule_item: Series[str]
+    status: Series[str] = pa.Field(isin=LDA_STATUSES)
+    note: Series[str] = pa.Field(nullable=True)
+
+    class Config:
+        file = "local/lda_compliance.csv"
+
+
+class SurveyResultSchema(_Base):
+    """``local/survey_results.csv``: GMC NTS (mean 0-100) and NETS (% positive) results.
+
+    ``score`` is the NTS mean or the NETS % positive; a suppressed cell is missing (NaN).
+    """
+
+    survey: Series[str] = pa.Field(isin=SURVEYS)
+    year: Series[int] = pa.Field(ge=2000, le=2100)
+    trust_code: Series[str]
+    site: Series[str]
+    programme_group: Series[str]
+    specialty: Series[str]
+    indicator: Series[str]
+    n: Series[int] = pa.Field(ge=0)
+    score: Series[float] = pa.Field(ge=0, le=100, nullable=True)
+    ci_lower: Series[float] = pa.Field(ge=0, le=100, nullable=True)
+    ci_upper: Series[float] = pa.Field(ge=0, le=100, nullable=True)
+    benchmark_mean: Series[float] = pa.Field(ge=0, le=100, nullable=True)
+    benchmark_q1: Series[float] = pa.Field(ge=0, le=100, nullable=True)
+    benchmark_q3: Series[float] = pa.Field(ge=0, le=100, nullable=True)
+    benchmark_ci_lower: Series[float] = pa.Field(ge=0, le=100, nullable=True)
+    benchmark_ci_upper: Series[float] = pa.Field(ge=0, le=100, nullable=True)
+    outcome: Series[str] = pa.Field(isin=NTS_OUTCOMES, nullable=True)
+
+    class Config:
+        file = "local/survey_results.csv"
+
+
+class GoodPracticeSchema(_Base):
+    """``local/good_practice.csv``: good practice noted in the trust."""
+
+    trust_code: Series[str]
+    date: Series[pa.DateTime]
+    site: Series[str]
+    specialty: Series[str]
+    summary: Series[str]
+    source: Series[str]
+
+    class Config:
+        file = "local/good_practice.csv"
+
+
+class VisitSchema(_Base):
+    """``local/visits.csv``: quality interventions carried out.
+
+    ``visit_type`` is canonical (triggered, learner_educator, aeqr, desktop); loaders map the
+    newer names configured in ``region.yaml`` onto it.  ``linked_risk_ids`` and ``panel_roles``
+    are ';'-separated lists.
+    """
+
+    visit_id: Series[str] = pa.Field(unique=True)
+    trust_code: Series[str]
+    visit_type: Series[str] = pa.Field(isin=["triggered", "learner_educator", "aeqr", "desktop"])
+    date: Series[pa.DateTime]
+    site: Series[str] = pa.Field(nullable=True)
+    specialty: Series[str] = pa.Field(nullable=True)
+    linked_risk_ids: Series[str] = pa.Field(nullable=True)
+    panel_roles: Series[str] = pa.Field(nullable=True)
+    outcome_summary: Series[str]
+
+    class Config:
+        file = "local/visits.csv"
+
+
+class VisitActionSchema(_Base):
+    """``local/visit_actions.csv``: requirements and recommendations from visits."""
+
+    visit_id: Series[str]
+    ref: Series[str]
+    kind: Series[str] = pa.Field(isin=ACTION_KINDS)
+    domain: Series[str]
+    finding: Series[str]
+    required_action: Series[str]
+    evidence: Series[str] = pa.Field(nullable=True)
+    owner: Series[str]
+    due: Series[pa.DateTime]
+    status: Series[str] = pa.Field(isin=ACTION_STATUSES)
+    closed: Series[pa.DateTime] = pa.Field(nullable=True)
+
+    class Config:
+        file = "local/visit_actions.csv"
+
+
+class HotspotSchema(_Base):
+    """``local/hotspots.csv`` (optional): hotspots the team lists by hand."""
+
+    trust_code: Series[str]
+    site: Series[str]
+    specialty: Series[str]
+    reason: Series[str]
+
+    class Config:
+        file = "local/hotspots.csv"
+
+
+class FftSchema(_Base):
+    """``national/fft.csv``: Friends and Family Test monthly answer counts by setting."""
+
+    org_code: Series[str]
+    period: Series[str] = pa.Field(str_matches=MONTH)
+    setting: Series[str] = pa.Field(isin=FFT_SETTINGS)
+    very_good: Series[float] = pa.Field(ge=0, nullable=True)
+    good: Series[float] = pa.Field(ge=0, nullable=True)
+    neither: Series[float] = pa.Field(ge=0, nullable=True)
+    poor: Series[float] = pa.Field(ge=0, nullable=True)
+    very_poor: Series[float] = pa.Field(ge=0, nullable=True)
+    dont_know: Series[float] = pa.Field(ge=0, nullable=True)
+    total_responses: Series[int] = pa.Field(ge=0)
+    eligible: Series[float] = pa.Field(ge=0, nullable=True)
+
+    class Config:
+        file = "national/fft.csv"
+        local = False
+
+
+class NhsWebsiteRatingSchema(_Base):
+    """``national/nhs_website_ratings.csv`` (optional): NHS website star ratings."""
+
+    org_code: Series[str]
+    site_code: Series[str] = pa.Field(nullable=True)
+    stars: Series[float] = pa.Field(ge=1, le=5)
+    ratings: Series[int] = pa.Field(ge=0)
+    period: Series[str] = pa.Field(str_matches=MONTH)
+
+    class Config:
+        file = "national/nhs_website_ratings.csv"
+        local = False
+
+
+class CqcRatingSchema(_Base):
+    """``national/cqc_ratings.csv``: CQC ratings in the published long shape."""
+
+    provider_id: Series[str]
+    location_id: Series[str] = pa.Field(nullable=True)
+    location_name: Series[str]
+    service_group: Series[str]
+    key_question: Series[str] = pa.Field(isin=CQC_KEY_QUESTIONS)
+    rating: Series[str] = pa.Field(isin=CQC_RATINGS)
+    publication_date: Series[pa.DateTime]
+
+    class Config:
+        file = "national/cqc_ratings.csv"
+        local = False
+
+
+class StaffSurveySchema(_Base):
+    """``national/staff_survey.csv``: NHS Staff Survey People Promise scores vs benchmark."""
+
+    org_code: Series[str]
+    year: Series[int] = pa.Field(ge=2000, le=2100)
+    element: Series[str]
+    sub_score: Series[str] = pa.Field(nullable=True)
+    score: Series[float] = pa.Field(ge=0, le=10, nullable=True)
+    benchmark_group: Series[str]
+    benchmark_best: Series[float] = pa.Field(ge=0, le=10)
+    benchmark_average: Series[float] = pa.Field(ge=0, le=10)
+    benchmark_worst: Series[float] = pa.Field(ge=0, le=10)
+    responses: Series[int] = pa.Field(ge=0)
+
+    class Config:
+        file = "national/staff_survey.csv"
+        local = False
+
+
+#: Every dataset: name -> (schema, required).  The name is the attribute on a loaded dataset.
+DATASETS: dict[str, tuple[type[_Base], bool]] = {
+    "trusts": (TrustSchema, True),
+    "learners": (LearnerSchema, True),
+    "funding": (FundingSchema, True),
+    "programmes": (ProgrammeSchema, True),
+    "risks": (RiskSchema, True),
+    "exception_reports": (ExceptionReportSchema, True),
+    "self_assessment": (SelfAssessmentSchema, True),
+    "lda_compliance": (LdaComplianceSchema, True),
+    "survey_results": (SurveyResultSchema, True),
+    "good_practice": (GoodPracticeSchema, True),
+    "visits": (VisitSchema, True),
+    "visit_actions": (VisitActionSchema, True),
+    "hotspots": (HotspotSchema, False),
+    "fft": (FftSchema, True),
+    "nhs_website_ratings": (NhsWebsiteRatingSchema, False),
+    "cqc_ratings": (CqcRatingSchema, True),
+    "staff_survey": (StaffSurveySchema, True),
+}
+
+#: The column of each local dataset that says whose data a row is (visit_actions via visits).
+TRUST_COLUMN: dict[str, str] = {
+    "trusts": "trust_code",
+    "learners": "trust_code",
+    "funding": "trust_code",
+    "programmes": "trust_code",
+    "risks": "trust_code",
+    "exception_reports": "trust_code",
+    "self_assessment": "trust_code",
+    "lda_compliance": "trust_code",
+    "survey_results": "trust_code",
+    "good_practice": "trust_code",
+    "visits": "trust_code",
+    "hotspots": "trust_code",
+    "fft": "org_code",
+    "nhs_website_ratings": "org_code",
+    "cqc_ratings": "provider_id",
+    "staff_survey": "org_code",
+}
