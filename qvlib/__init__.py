@@ -27,6 +27,7 @@ _SUBMODULES = {
     "loaders",
     "metrics",
     "packs",
+    "reviews",
     "runner",
     "schemas",
     "sources",
@@ -34,6 +35,7 @@ _SUBMODULES = {
     "tables",
 }
 _FROM_DATASETS = {"load", "load_snapshot", "Dataset", "TrustData"}
+_FROM_REVIEWS = {"open_review", "TrustReview"}
 
 
 def region():
@@ -48,7 +50,9 @@ def __getattr__(name: str) -> Any:
         return importlib.import_module(f"qvlib.{name}")
     if name in _FROM_DATASETS:
         return getattr(importlib.import_module("qvlib.datasets"), name)
+    if name in _FROM_REVIEWS:
+        return getattr(importlib.import_module("qvlib.reviews"), name)
     raise AttributeError(f"module 'qvlib' has no attribute {name!r}")
 
 
-__all__ = sorted(_SUBMODULES | _FROM_DATASETS | {"region", "__version__"})
+__all__ = sorted(_SUBMODULES | _FROM_DATASETS | _FROM_REVIEWS | {"region", "__version__"})

@@ -32,24 +32,49 @@ def _parser() -> argparse.ArgumentParser:
         description="Validate parameters and data, then build every (trust, pack) that is out "
         "of date.  Exit 0 when every pack was built, 1 when any failed, 2 on bad input.",
     )
-    reviews.add_argument("--trust", action="append", metavar="CODE",
-                         help="only this trust (ODS code); repeatable")
-    reviews.add_argument("--pack", action="append", metavar="NAME",
-                         help="only this pack kind; repeatable (see `qv list`)")
-    reviews.add_argument("--data", type=Path, metavar="DIR",
-                         help="data directory (default: data_dir in parameters/region.yaml)")
-    reviews.add_argument("--out", type=Path, default=ROOT / "outputs", metavar="DIR",
-                         help="output directory (default: outputs/)")
-    reviews.add_argument("--year", metavar="YYYY/YY",
-                         help="review year (default: review_year in parameters/region.yaml)")
-    reviews.add_argument("--jobs", type=int, metavar="N",
-                         help="parallel workers (default: number of cores)")
+    reviews.add_argument(
+        "--trust", action="append", metavar="CODE", help="only this trust (ODS code); repeatable"
+    )
+    reviews.add_argument(
+        "--pack",
+        action="append",
+        metavar="NAME",
+        help="only this pack kind; repeatable (see `qv list`)",
+    )
+    reviews.add_argument(
+        "--data",
+        type=Path,
+        metavar="DIR",
+        help="data directory (default: data_dir in parameters/region.yaml)",
+    )
+    reviews.add_argument(
+        "--out",
+        type=Path,
+        default=ROOT / "outputs",
+        metavar="DIR",
+        help="output directory (default: outputs/)",
+    )
+    reviews.add_argument(
+        "--year",
+        metavar="YYYY/YY",
+        help="review year (default: review_year in parameters/region.yaml)",
+    )
+    reviews.add_argument(
+        "--jobs", type=int, metavar="N", help="parallel workers (default: number of cores)"
+    )
     reviews.add_argument("--force", action="store_true", help="rebuild packs that are up to date")
-    reviews.add_argument("--scheduler", metavar="ADDRESS",
-                         help="run jobs on a Dask cluster at ADDRESS instead of local processes")
-    reviews.add_argument("--engine", choices=["warm", "fresh"], default="warm",
-                         help="warm: one kernel per worker reset between notebooks (default); "
-                         "fresh: papermill's own kernel per notebook")
+    reviews.add_argument(
+        "--scheduler",
+        metavar="ADDRESS",
+        help="run jobs on a Dask cluster at ADDRESS instead of local processes",
+    )
+    reviews.add_argument(
+        "--engine",
+        choices=["warm", "fresh"],
+        default="warm",
+        help="warm: one kernel per worker reset between notebooks (default); "
+        "fresh: papermill's own kernel per notebook",
+    )
 
     validate = sub.add_parser(
         "validate",
@@ -57,8 +82,13 @@ def _parser() -> argparse.ArgumentParser:
         description="Load every dataset, report every problem in every file (file, row, "
         "column, value, expected) and exit 2 if there is any, 0 if the data is clean.",
     )
-    validate.add_argument("data", nargs="?", type=Path, metavar="DIR",
-                          help="data directory (default: data_dir in parameters/region.yaml)")
+    validate.add_argument(
+        "data",
+        nargs="?",
+        type=Path,
+        metavar="DIR",
+        help="data directory (default: data_dir in parameters/region.yaml)",
+    )
 
     sample = sub.add_parser(
         "sample-data",
@@ -67,12 +97,15 @@ def _parser() -> argparse.ArgumentParser:
         "the same bytes.  --trusts 220 gives a national-scale dataset for benchmarks.",
     )
     sample.add_argument("--out", type=Path, required=True, metavar="DIR", help="directory to write")
-    sample.add_argument("--trusts", type=int, metavar="N",
-                        help="number of trusts (default: the region's trusts)")
-    sample.add_argument("--years", type=int, default=4, metavar="N",
-                        help="years of history (default: 4)")
-    sample.add_argument("--seed", type=int, default=20251, metavar="S",
-                        help="random seed (default: 20251)")
+    sample.add_argument(
+        "--trusts", type=int, metavar="N", help="number of trusts (default: the region's trusts)"
+    )
+    sample.add_argument(
+        "--years", type=int, default=4, metavar="N", help="years of history (default: 4)"
+    )
+    sample.add_argument(
+        "--seed", type=int, default=20251, metavar="S", help="random seed (default: 20251)"
+    )
 
     sub.add_parser(
         "list",

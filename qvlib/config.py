@@ -139,7 +139,9 @@ class RegionConfig(_Strict):
         ):
             unknown = sorted(set(listed) - names)
             if unknown:
-                raise ValueError(f"{key} names unknown band(s) {unknown}; bands are {sorted(names)}")
+                raise ValueError(
+                    f"{key} names unknown band(s) {unknown}; bands are {sorted(names)}"
+                )
         return self
 
     def data_path(self) -> Path:
@@ -212,7 +214,9 @@ def _read_yaml(path: Path) -> dict:
     except yaml.YAMLError as exc:
         raise ConfigError(f"{path}: is not valid YAML: {exc}") from None
     if not isinstance(data, dict):
-        raise ConfigError(f"{path}: expected a mapping of keys to values, got {type(data).__name__}")
+        raise ConfigError(
+            f"{path}: expected a mapping of keys to values, got {type(data).__name__}"
+        )
     return data
 
 

@@ -67,8 +67,10 @@ def format_problems(problems: list[Problem], limit_per_file: int = 50) -> str:
     for p in problems:
         by_file.setdefault(p.file, []).append(p)
     total = len(problems)
-    lines.append(f"{total} problem{'s' if total != 1 else ''} in {len(by_file)} file"
-                 f"{'s' if len(by_file) != 1 else ''}:")
+    lines.append(
+        f"{total} problem{'s' if total != 1 else ''} in {len(by_file)} file"
+        f"{'s' if len(by_file) != 1 else ''}:"
+    )
     for file, items in by_file.items():
         lines.append(f"\n{file}")
         for p in items[:limit_per_file]:

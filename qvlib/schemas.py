@@ -4,12 +4,14 @@ Column names here are the canonical ones; loaders map exported headers onto them
 quirks people's exports have, and then validate with these models.  Metrics refer to columns
 through these models (``RiskSchema.likelihood``) rather than scattered strings.
 
-Each model's ``Config.file`` is the dataset's path under the data directory, and
-``Config.local`` says whether it is a trust's local data (one trust per row, never shown to
-another trust) or national public data.
+:data:`DATASETS` gives each dataset's model, its path under the data directory, whether it is
+required, and whether it is a trust's local data (one trust per row, never shown to another
+trust) or national public data.
 """
 
 from __future__ import annotations
+
+from typing import NamedTuple
 
 import pandera.pandas as pa
 from pandera.typing.pandas import Series
@@ -62,8 +64,6 @@ class _Base(pa.DataFrameModel):
     class Config:
         strict = True  # no columns beyond the contract (loaders drop known extras first)
         coerce = False  # loaders parse; the schema checks
-        local = True
-        file = ""
 
 
 class TrustSchema(_Base):
@@ -74,9 +74,6 @@ class TrustSchema(_Base):
     trust_type: Series[str] = pa.Field(isin=TRUST_TYPES)
     icb: Series[str]
     sites: Series[str] = pa.Field(description="site names separated by ';'")
-
-    class Config:
-        file = "local/trusts.csv"
 
 
 class LearnerSchema(_Base):
@@ -89,9 +86,6 @@ class LearnerSchema(_Base):
     headcount: Series[int] = pa.Field(ge=0)
     fte: Series[float] = pa.Field(ge=0)
 
-    class Config:
-        file = "local/learners.csv"
-
 
 class FundingSchema(_Base):
     """``local/funding.csv``: education funding allocated and spent, GBP."""
@@ -102,9 +96,6 @@ class FundingSchema(_Base):
     profession_group: Series[str] = pa.Field(isin=PROFESSION_GROUPS)
     allocated_gbp: Series[float] = pa.Field(ge=0)
     spent_gbp: Series[float] = pa.Field(ge=0)
-
-    class Config:
-        file = "local/funding.csv"
 
 
 class ProgrammeSchema(_Base):
@@ -117,9 +108,6 @@ class ProgrammeSchema(_Base):
     specialty: Series[str]
     posts: Series[int] = pa.Field(ge=0)
     learners_in_post: Series[int] = pa.Field(ge=0)
-
-    class Config:
-        file = "local/programmes.csv"
 
 
 class RiskSchema(_Base):
@@ -145,9 +133,6 @@ class RiskSchema(_Base):
     isf_level: Series[str] = pa.Field(nullable=True)
     escalated: Series[str] = pa.Field(nullable=True)
 
-    class Config:
-        file = "local/risks.csv"
-
 
 class ExceptionReportSchema(_Base):
     """``local/exception_reports.csv``: Guardian of Safe Working Hours quarterly returns."""
@@ -161,9 +146,6 @@ class ExceptionReportSchema(_Base):
     safety_reports: Series[int] = pa.Field(ge=0)
     fines_gbp: Series[float] = pa.Field(ge=0)
 
-    class Config:
-        file = "local/exception_reports.csv"
-
 
 class SelfAssessmentSchema(_Base):
     """``local/self_assessment.csv``: the trust's self-assessment against the framework."""
@@ -174,9 +156,6 @@ class SelfAssessmentSchema(_Base):
     self_rating: Series[str] = pa.Field(isin=SELF_RATINGS)
     summary: Series[str]
 
-    class Config:
-        file = "local/self_assessment.csv"
-
 
 class LdaComplianceSchema(_Base):
     """``local/lda_compliance.csv``: Learning and Development Agreement schedule items."""
@@ -186,9 +165,6 @@ class LdaComplianceSchema(_Base):
     schedule_item: Series[str]
     status: Series[str] = pa.Field(isin=LDA_STATUSES)
     note: Series[str] = pa.Field(nullable=True)
-
-    class Config:
-        file = "local/lda_compliance.csv"
 
 
 class SurveyResultSchema(_Base):
@@ -215,9 +191,6 @@ class SurveyResultSchema(_Base):
     benchmark_ci_upper: Series[float] = pa.Field(ge=0, le=100, nullable=True)
     outcome: Series[str] = pa.Field(isin=NTS_OUTCOMES, nullable=True)
 
-    class Config:
-        file = "local/survey_results.csv"
-
 
 class GoodPracticeSchema(_Base):
     """``local/good_practice.csv``: good practice noted in the trust."""
@@ -228,9 +201,6 @@ class GoodPracticeSchema(_Base):
     specialty: Series[str]
     summary: Series[str]
     source: Series[str]
-
-    class Config:
-        file = "local/good_practice.csv"
 
 
 class VisitSchema(_Base):
@@ -251,9 +221,6 @@ class VisitSchema(_Base):
     panel_roles: Series[str] = pa.Field(nullable=True)
     outcome_summary: Series[str]
 
-    class Config:
-        file = "local/visits.csv"
-
 
 class VisitActionSchema(_Base):
     """``local/visit_actions.csv``: requirements and recommendations from visits."""
@@ -270,9 +237,6 @@ class VisitActionSchema(_Base):
     status: Series[str] = pa.Field(isin=ACTION_STATUSES)
     closed: Series[pa.DateTime] = pa.Field(nullable=True)
 
-    class Config:
-        file = "local/visit_actions.csv"
-
 
 class HotspotSchema(_Base):
     """``local/hotspots.csv`` (optional): hotspots the team lists by hand."""
@@ -281,9 +245,6 @@ class HotspotSchema(_Base):
     site: Series[str]
     specialty: Series[str]
     reason: Series[str]
-
-    class Config:
-        file = "local/hotspots.csv"
 
 
 class FftSchema(_Base):
@@ -301,10 +262,6 @@ class FftSchema(_Base):
     total_responses: Series[int] = pa.Field(ge=0)
     eligible: Series[float] = pa.Field(ge=0, nullable=True)
 
-    class Config:
-        file = "national/fft.csv"
-        local = False
-
 
 class NhsWebsiteRatingSchema(_Base):
     """``national/nhs_website_ratings.csv`` (optional): NHS website star ratings."""
@@ -314,10 +271,6 @@ class NhsWebsiteRatingSchema(_Base):
     stars: Series[float] = pa.Field(ge=1, le=5)
     ratings: Series[int] = pa.Field(ge=0)
     period: Series[str] = pa.Field(str_matches=MONTH)
-
-    class Config:
-        file = "national/nhs_website_ratings.csv"
-        local = False
 
 
 class CqcRatingSchema(_Base):
@@ -330,10 +283,6 @@ class CqcRatingSchema(_Base):
     key_question: Series[str] = pa.Field(isin=CQC_KEY_QUESTIONS)
     rating: Series[str] = pa.Field(isin=CQC_RATINGS)
     publication_date: Series[pa.DateTime]
-
-    class Config:
-        file = "national/cqc_ratings.csv"
-        local = False
 
 
 class StaffSurveySchema(_Base):
@@ -350,30 +299,39 @@ class StaffSurveySchema(_Base):
     benchmark_worst: Series[float] = pa.Field(ge=0, le=10)
     responses: Series[int] = pa.Field(ge=0)
 
-    class Config:
-        file = "national/staff_survey.csv"
-        local = False
+
+class DatasetSpec(NamedTuple):
+    """Where a dataset lives and how it is treated."""
+
+    schema: type[_Base]
+    required: bool
+    file: str  # path under the data directory
+    local: bool  # a trust's local data (True) or national public data (False)
 
 
-#: Every dataset: name -> (schema, required).  The name is the attribute on a loaded dataset.
-DATASETS: dict[str, tuple[type[_Base], bool]] = {
-    "trusts": (TrustSchema, True),
-    "learners": (LearnerSchema, True),
-    "funding": (FundingSchema, True),
-    "programmes": (ProgrammeSchema, True),
-    "risks": (RiskSchema, True),
-    "exception_reports": (ExceptionReportSchema, True),
-    "self_assessment": (SelfAssessmentSchema, True),
-    "lda_compliance": (LdaComplianceSchema, True),
-    "survey_results": (SurveyResultSchema, True),
-    "good_practice": (GoodPracticeSchema, True),
-    "visits": (VisitSchema, True),
-    "visit_actions": (VisitActionSchema, True),
-    "hotspots": (HotspotSchema, False),
-    "fft": (FftSchema, True),
-    "nhs_website_ratings": (NhsWebsiteRatingSchema, False),
-    "cqc_ratings": (CqcRatingSchema, True),
-    "staff_survey": (StaffSurveySchema, True),
+#: Every dataset by name; the name is the attribute on a loaded dataset.
+DATASETS: dict[str, DatasetSpec] = {
+    "trusts": DatasetSpec(TrustSchema, True, "local/trusts.csv", True),
+    "learners": DatasetSpec(LearnerSchema, True, "local/learners.csv", True),
+    "funding": DatasetSpec(FundingSchema, True, "local/funding.csv", True),
+    "programmes": DatasetSpec(ProgrammeSchema, True, "local/programmes.csv", True),
+    "risks": DatasetSpec(RiskSchema, True, "local/risks.csv", True),
+    "exception_reports": DatasetSpec(
+        ExceptionReportSchema, True, "local/exception_reports.csv", True
+    ),
+    "self_assessment": DatasetSpec(SelfAssessmentSchema, True, "local/self_assessment.csv", True),
+    "lda_compliance": DatasetSpec(LdaComplianceSchema, True, "local/lda_compliance.csv", True),
+    "survey_results": DatasetSpec(SurveyResultSchema, True, "local/survey_results.csv", True),
+    "good_practice": DatasetSpec(GoodPracticeSchema, True, "local/good_practice.csv", True),
+    "visits": DatasetSpec(VisitSchema, True, "local/visits.csv", True),
+    "visit_actions": DatasetSpec(VisitActionSchema, True, "local/visit_actions.csv", True),
+    "hotspots": DatasetSpec(HotspotSchema, False, "local/hotspots.csv", True),
+    "fft": DatasetSpec(FftSchema, True, "national/fft.csv", False),
+    "nhs_website_ratings": DatasetSpec(
+        NhsWebsiteRatingSchema, False, "national/nhs_website_ratings.csv", False
+    ),
+    "cqc_ratings": DatasetSpec(CqcRatingSchema, True, "national/cqc_ratings.csv", False),
+    "staff_survey": DatasetSpec(StaffSurveySchema, True, "national/staff_survey.csv", False),
 }
 
 #: The column of each local dataset that says whose data a row is (visit_actions via visits).
