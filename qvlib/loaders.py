@@ -1,0 +1,811 @@
+"""Strict loaders: one CSV file in, one validated DataFrame out (DESIGN.md section 4).
+
+Every ``load_<dataset>`` reads its file as people really export it (UTF-8 with or without BOM
+or Windows-1252; headers in any case and spacing; dd/mm/yyyy dates; ``1,234``, ``£``, ``85%``;
+suppressed cells shown as ``*`` or ``-``; historic trust codes), parses each column to the type
+its pandera model in :mod:`qvlib.schemas` declares, validates with ``lazy=True`` and reports
+every failure as a :class:`~qvlib.errors.Problem` naming the file, the spreadsheet row (the
+header is row 1), the column, the value and what was expected.  One engine serves every
+dataset; the per-dataset functions only name the dataset.
+
+Rules that come from configuration (quality framework domains, Intensive Support Framework
+levels, visit type names, former trust codes) are read from :mod:`qvlib.config`.
+"""
+
+from __future__ import annotations
+
+import copy
+import csv
+import dataclasses
+import io
+import logging
+import re
+from collections.abc import Callable
+from datetime import date
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pandera.pandas as pa
+from pandera.errors import SchemaErrors
+
+from qvlib.config import Parameters, load_parameters
+from qvlib.errors import DataValidationError, Problem
+from qvlib.schemas import DATASETS, FY, MONTH, QUARTER
+
+logger = logging.getLogger(__name__)
+
+#: Cell values that mean "no value" (blank, or suppressed in a published table).
+MISSING_MARKERS = frozenset({"", "*", "-"})
+#: Columns holding an organisation code: upper-cased and mapped from former codes.
+CODE_COLUMNS = frozenset({"trust_code", "org_code", "provider_id"})
+#: Earliest date accepted, and how far into the future a date may lie.
+EARLIEST_DATE = date(2000, 1, 1)
+FUTURE_YEARS = 5
+
+_PATTERN_TEXT = {
+    FY: "a financial year written YYYY/YY, e.g. 2024/25",
+    QUARTER: "a financial quarter written YYYY/YY Qn, e.g. 2024/25 Q3",
+    MONTH: "a month written YYYY-MM, e.g. 2025-04",
+    r"^[A-Z0-9]{3,5}$": "an ODS code of 3-5 capital letters or digits, e.g. RHM",
+}
+# Columns whose allowed values come from parameters/region.yaml rather than the schema.
+_CONFIG_ENUMS: dict[str, dict[str, str]] = {
+    "risks": {"domain": "domains", "isf_level": "isf_levels"},
+    "self_assessment": {"domain": "domains"},
+    "visit_actions": {"domain": "domains"},
+    "visits": {"visit_type": "visit_types"},
+}
+_TRUE = frozenset({"yes", "y", "true", "1"})
+_FALSE = frozenset({"no", "n", "false", "0"})
+_NUMBER = re.compile(r"[-+]?£?(?:\d{1,3}(?:,\d{3})+|\d*)(?:\.\d+)?%?")
+_DMY = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})(?:\s+\d{1,2}:\d{2}(?::\d{2})?)?")
+_ISO = re.compile(r"(\d{4})-(\d{2})-(\d{2})(?:[T ]\d{2}:\d{2}(?::\d{2})?)?")
+
+
+# --------------------------------------------------------------------------- public helpers
+
+
+def normalise_header(header: str) -> str:
+    """Map an exported column header to its canonical snake_case form.
+
+    Case, surrounding whitespace, apostrophes and any run of spaces or punctuation are ignored,
+    so ``"Trust Code"``, ``"trust_code"`` and ``" TRUST  CODE "`` all give ``"trust_code"``.
+    """
+    text = header.strip().lower().replace("'", "").replace("\u2019", "")
+    return re.sub(r"[^0-9a-z]+", "_", text).strip("_")
+
+
+def parse_number(text: str, *, percent: bool = True, pounds: bool = True) -> float:
+    """Parse a number as spreadsheets format it: ``1,234``, ``£1,234.50``, ``85%``, `` 7.1 ``.
+
+    Thousands separators must sit every three digits (``1,2`` is not a number: it may be a
+    decimal comma).  ``%`` is only dropped, not divided: ``85%`` is 85.0.
+
+    Parameters
+    ----------
+    text
+        One cell.
+    percent, pounds
+        Whether a trailing ``%`` or a leading ``£`` is accepted.
+
+    Raises
+    ------
+    ValueError
+        If ``text`` is not a number written in an accepted form.
+    """
+    compact = re.sub(r"\s+", "", text)
+    if (
+        not _NUMBER.fullmatch(compact)
+        or not any(ch.isdigit() for ch in compact)
+        or (not percent and "%" in compact)
+        or (not pounds and "£" in compact)
+    ):
+        raise ValueError(text)
+    return float(re.sub(r"[,£%]", "", compact))
+
+
+def parse_date(text: str) -> date:
+    """Parse a date written dd/mm/yyyy (as UK spreadsheets export it) or ISO yyyy-mm-dd.
+
+    A time of day after the date is ignored.  Two-digit years, month-first dates and dates
+    that do not exist, such as 31/02/2024, raise ``ValueError``: they are never guessed.
+    """
+    match = _DMY.fullmatch(text)
+    if match:
+        day, month, year = (int(part) for part in match.groups())
+    else:
+        match = _ISO.fullmatch(text)
+        if not match:
+            raise ValueError(text)
+        year, month, day = (int(part) for part in match.groups())
+    return date(year, month, day)
+
+
+def empty_frame(name: str) -> pd.DataFrame:
+    """An empty frame with dataset ``name``'s canonical columns and dtypes."""
+    schema = DATASETS[name].schema.to_schema()
+    return pd.DataFrame(
+        {col: pd.Series(dtype=_pandas_dtype(spec)) for col, spec in schema.columns.items()}
+    )
+
+
+def dataset_file(name: str) -> str:
+    """The path of dataset ``name`` under a data directory, e.g. ``local/risks.csv``."""
+    return DATASETS[name].file
+
+
+def read_dataset(
+    name: str, path: str | Path, *, params: Parameters | None = None, required: bool = True
+) -> tuple[pd.DataFrame | None, list[Problem]]:
+    """Read and validate one dataset file without raising on bad data.
+
+    Parameters
+    ----------
+    name
+        A key of :data:`qvlib.schemas.DATASETS`.
+    path
+        The CSV file.
+    params
+        Parameters supplying former trust codes, domains, ISF levels and visit type names;
+        default: the repository's ``parameters/``.
+    required
+        If False, a missing file is not a problem and gives an empty frame.
+
+    Returns
+    -------
+    (frame, problems)
+        ``frame`` holds the rows that passed every check, indexed by spreadsheet row number
+        (header = row 1); ``None`` when the file could not be read at all.
+    """
+    path = Path(path)
+    shown = str(path)
+    if not required and not path.exists():
+        return empty_frame(name), []
+    params = params or default_parameters()
+    schema = DATASETS[name].schema.to_schema()
+    table = _read_table(path, shown)
+    if isinstance(table, Problem):
+        return None, [table]
+    headers, rows, cells, problems = table
+    columns, names, column_problems = _map_columns(cells, headers, schema, shown)
+    problems += column_problems
+    parsed, bad, cell_problems = _parse_columns(name, columns, rows, names, schema, params, shown)
+    problems += cell_problems
+    index = pd.Index(rows)
+    # Each column typed without its unparseable cells, so a bad cell hides no other problem.
+    typed = {
+        c: _cast(pd.Series(parsed[c][~bad[c]], index=index[~bad[c]]), schema.columns[c])
+        for c in parsed
+    }
+    checked = _validate(typed, bad, schema, shown)
+    for needs, rule in _ROW_RULES.get(name, ()):
+        if set(needs) <= set(parsed):
+            ok = index[~np.logical_or.reduce([bad[c] for c in needs])]
+            checked += rule(pd.DataFrame({c: typed[c].loc[ok] for c in needs}, index=ok), shown)
+    problems += [_as_in_file(p, columns, names, rows) for p in checked]
+    failed = [p.row for p in problems if p.row is not None]
+    keep = index[~index.isin(failed)]
+    logger.debug("read %s: %d rows, %d problems", shown, len(index), len(problems))
+    return pd.DataFrame({c: typed[c].loc[keep] for c in parsed}, index=keep), problems
+
+
+def _as_in_file(
+    problem: Problem, columns: dict[str, _Cells], names: dict[str, str], rows: np.ndarray
+) -> Problem:
+    """A problem found on parsed values, told with the header and cell text of the file."""
+    column = problem.column
+    if column not in columns:
+        return problem
+    value = problem.value
+    if problem.row is not None:
+        cells = columns[column]
+        value = cells.texts[cells.codes[np.searchsorted(rows, problem.row)]]
+    return dataclasses.replace(problem, column=names[column], value=value)
+
+
+def load_dataset(name: str, path: str | Path, *, params: Parameters | None = None) -> pd.DataFrame:
+    """Load one dataset file into a validated frame.
+
+    Parameters
+    ----------
+    name
+        A key of :data:`qvlib.schemas.DATASETS`, e.g. ``"risks"``.
+    path
+        The CSV file.
+    params
+        Parameters (former trust codes, domains, ...); default: the repository's.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Canonical columns and dtypes, one row per data row of the file, in file order.
+
+    Raises
+    ------
+    DataValidationError
+        Listing every problem in the file (file, row, column, value, expected).
+    """
+    frame, problems = read_dataset(name, path, params=params, required=True)
+    if problems:
+        raise DataValidationError(problems)
+    return frame.reset_index(drop=True)
+
+
+@lru_cache(maxsize=1)
+def default_parameters() -> Parameters:
+    """The repository's parameters, parsed once per process."""
+    return load_parameters()
+
+
+# --------------------------------------------------------------------------- one per dataset
+
+
+def load_trusts(path: str | Path, *, params: Parameters | None = None) -> pd.DataFrame:
+    """Load ``local/trusts.csv``; see :func:`load_dataset`."""
+    return load_dataset("trusts", path, params=params)
+
+
+def load_learners(path: str | Path, *, params: Parameters | None = None) -> pd.DataFrame:
+    """Load ``local/learners.csv``; see :func:`load_dataset`."""
+    return load_dataset("learners", path, params=params)
+
+
+def load_funding(path: str | Path, *, params: Parameters | None = None) -> pd.DataFrame:
+    """Load ``local/funding.csv``; see :func:`load_dataset`."""
+    return load_dataset("funding", path, params=params)
+
+
+def load_programmes(path: str | Path, *, params: Parameters | None = None) -> pd.DataFrame:
+    """Load ``local/programmes.csv``; see :func:`load_dataset`."""
+    return load_dataset("programmes", path, params=params)
+
+
+def load_risks(path: str | Path, *, params: Parameters | None = None) -> pd.DataFrame:
+    """Load ``local/risks.csv``; see :func:`load_dataset`."""
+    return load_dataset("risks", path, params=params)
+
+
+def load_exception_reports(path: str | Path, *, params: Parameters | None = None) -> pd.DataFrame:
+    """Load ``local/exception_reports.csv``; see :func:`load_dataset`."""
+    return load_dataset("exception_reports", path, params=params)
+
+
+def load_self_assessment(path: str | Path, *, params: Parameters | None = None) -> pd.DataFrame:
+    """Load ``local/self_assessment.csv``; see :func:`load_dataset`."""
+    return load_dataset("self_assessment", path, params=params)
+
+
+def load_lda_compliance(path: str | Path, *, params: Parameters | None = None) -> pd.DataFrame:
+    """Load ``local/lda_compliance.csv``; see :func:`load_dataset`."""
+    return load_dataset("lda_compliance", path, params=params)
+
+
+def load_survey_results(path: str | Path, *, params: Parameters | None = None) -> pd.DataFrame:
+    """Load ``local/survey_results.csv``; see :func:`load_dataset`."""
+    return load_dataset("survey_results", path, params=params)
+
+
+def load_good_practice(path: str | Path, *, params: Parameters | None = None) -> pd.DataFrame:
+    """Load ``local/good_practice.csv``; see :func:`load_dataset`."""
+    return load_dataset("good_practice", path, params=params)
+
+
+def load_visits(path: str | Path, *, params: Parameters | None = None) -> pd.DataFrame:
+    """Load ``local/visits.csv``; visit types recorded under newer names become canonical."""
+    return load_dataset("visits", path, params=params)
+
+
+def load_visit_actions(path: str | Path, *, params: Parameters | None = None) -> pd.DataFrame:
+    """Load ``local/visit_actions.csv``; see :func:`load_dataset`."""
+    return load_dataset("visit_actions", path, params=params)
+
+
+def load_hotspots(path: str | Path, *, params: Parameters | None = None) -> pd.DataFrame:
+    """Load ``local/hotspots.csv`` (an optional dataset); see :func:`load_dataset`."""
+    return load_dataset("hotspots", path, params=params)
+
+
+def load_fft(path: str | Path, *, params: Parameters | None = None) -> pd.DataFrame:
+    """Load ``national/fft.csv``; see :func:`load_dataset`."""
+    return load_dataset("fft", path, params=params)
+
+
+def load_nhs_website_ratings(path: str | Path, *, params: Parameters | None = None) -> pd.DataFrame:
+    """Load ``national/nhs_website_ratings.csv`` (optional); see :func:`load_dataset`."""
+    return load_dataset("nhs_website_ratings", path, params=params)
+
+
+def load_cqc_ratings(path: str | Path, *, params: Parameters | None = None) -> pd.DataFrame:
+    """Load ``national/cqc_ratings.csv``; see :func:`load_dataset`."""
+    return load_dataset("cqc_ratings", path, params=params)
+
+
+def load_staff_survey(path: str | Path, *, params: Parameters | None = None) -> pd.DataFrame:
+    """Load ``national/staff_survey.csv``; see :func:`load_dataset`."""
+    return load_dataset("staff_survey", path, params=params)
+
+
+# --------------------------------------------------------------------------- reading the file
+
+
+@dataclasses.dataclass
+class _Cells:
+    """One column of a file: its distinct stripped texts, and which one each row holds."""
+
+    codes: np.ndarray
+    texts: np.ndarray
+
+    @classmethod
+    def of(cls, raw: np.ndarray) -> _Cells:
+        # Strip each distinct text once: exports repeat codes, years and categories a lot.
+        codes, uniques = pd.factorize(raw)
+        return cls(codes, np.array([text.strip() for text in uniques], dtype=object))
+
+    def take(self, rows: np.ndarray) -> _Cells:
+        return _Cells(self.codes[rows], self.texts)
+
+
+def _read_table(
+    path: Path, shown: str
+) -> tuple[list[str], np.ndarray, list[_Cells], list[Problem]] | Problem:
+    """The headers, the spreadsheet row number of each non-blank row, its cells, row problems."""
+    if path.is_dir():
+        return Problem(shown, None, None, None, "a CSV file, but this is a directory")
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        return Problem(shown, None, None, None, "this file; it is missing (a required dataset)")
+    except OSError as exc:
+        return Problem(shown, None, None, None, f"a readable file ({exc.strerror})")
+    if data.startswith(b"PK\x03\x04") or b"\x00" in data[:8192]:
+        return Problem(
+            shown,
+            None,
+            None,
+            None,
+            "a CSV text file, but this is a binary file (an Excel workbook? save it as CSV)",
+        )
+    text = _decode(data)
+    if text is None:
+        return Problem(shown, None, None, None, "text encoded as UTF-8 or Windows-1252")
+    if not text.strip():
+        return Problem(shown, None, None, None, "a header row and data rows; the file is empty")
+    try:
+        table = pd.read_csv(
+            io.StringIO(text), header=None, dtype=str, na_filter=False, skip_blank_lines=False
+        )
+        problems: list[Problem] = []
+    except pd.errors.ParserError:
+        # Some row has more cells than the header: find every such row, slowly but exactly.
+        table, problems = _read_ragged(text, shown)
+    headers = [str(h) for h in table.iloc[0]]
+    cells = [_Cells.of(table[position].to_numpy()[1:]) for position in table.columns]
+    # Blank rows (Excel leaves them behind deleted rows) are dropped; the others keep their
+    # spreadsheet row numbers.
+    blank = np.logical_and.reduce([(c.texts == "")[c.codes] for c in cells])
+    rows = np.arange(2, len(table) + 1)[~blank]
+    return headers, rows, [c.take(~blank) for c in cells], problems
+
+
+def _read_ragged(text: str, shown: str) -> tuple[pd.DataFrame, list[Problem]]:
+    """Read a CSV whose rows differ in length; extra non-empty cells are problems."""
+    records = list(csv.reader(io.StringIO(text, newline="")))
+    width = len(records[0])
+    problems = []
+    rows = [records[0]]
+    for number, record in enumerate(records[1:], start=2):
+        if len(record) > width and any(cell.strip() for cell in record[width:]):
+            problems.append(
+                Problem(
+                    shown,
+                    number,
+                    None,
+                    f"{len(record)} cells",
+                    f"at most {width} cells, one per header (is a comma missing quotes?)",
+                )
+            )
+        rows.append(record[:width] + [""] * (width - len(record)))
+    return pd.DataFrame(rows, dtype=object), problems
+
+
+def _decode(data: bytes) -> str | None:
+    # A BOM settles it; otherwise UTF-8 if it decodes (a cp1252 file with accents rarely does),
+    # else Windows-1252, which is what Excel on Windows writes for "CSV".
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    for encoding in ("utf-8", "cp1252"):
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    return None
+
+
+def _map_columns(
+    cells: list[_Cells], headers: list[str], schema: pa.DataFrameSchema, shown: str
+) -> tuple[dict[str, _Cells], dict[str, str], list[Problem]]:
+    """Columns by canonical name, the header each had in the file, and header problems.
+
+    Unknown, duplicate and missing columns are problems; a nullable column may be left out.
+    """
+    expected = list(schema.columns)
+    problems: list[Problem] = []
+    columns: dict[str, _Cells] = {}
+    names: dict[str, str] = {}
+    for header, column in zip(headers, cells, strict=True):
+        canonical = normalise_header(header)
+        if canonical in schema.columns:
+            if canonical in names:
+                problems.append(
+                    Problem(
+                        shown,
+                        None,
+                        header.strip(),
+                        None,
+                        f"each column once; '{names[canonical]}' is the same column",
+                    )
+                )
+                continue
+            columns[canonical] = column
+            names[canonical] = header.strip()
+        elif not canonical and (column.texts == "").all():
+            continue  # an unnamed, empty column: a trailing comma on every line
+        else:
+            problems.append(
+                Problem(
+                    shown,
+                    None,
+                    header.strip(),
+                    None,
+                    f"only the columns {', '.join(expected)}; remove or rename this one",
+                )
+            )
+    found = [h.strip() for h in headers]
+    for column, spec in schema.columns.items():
+        if column not in names and not spec.nullable:
+            problems.append(
+                Problem(
+                    shown, None, column, None, f"a column '{column}'; the headers found are {found}"
+                )
+            )
+    return columns, names, problems
+
+
+# --------------------------------------------------------------------------- parsing cells
+
+
+def _parse_columns(
+    name: str,
+    columns: dict[str, _Cells],
+    rows: np.ndarray,
+    names: dict[str, str],
+    schema: pa.DataFrameSchema,
+    params: Parameters,
+    shown: str,
+) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray], list[Problem]]:
+    """Parse every column to its schema type, once per distinct text.
+
+    Returns the parsed values (all rows), a mask of the cells that could not be parsed (each
+    one reported as a problem) and the problems.
+    """
+    enums = _config_enums(name, params)
+    parsed: dict[str, np.ndarray] = {}
+    bad_cells: dict[str, np.ndarray] = {}
+    problems: list[Problem] = []
+    for column, spec in schema.columns.items():
+        if column not in columns:
+            if spec.nullable:  # an optional column left out of the export: all missing
+                parsed[column] = np.full(len(rows), np.nan, dtype=object)
+                bad_cells[column] = np.zeros(len(rows), dtype=bool)
+            continue
+        cells = columns[column]
+        parse = _cell_parser(column, spec, enums, params.code_map)
+        values, errors = _parse_distinct(cells.texts, parse, spec)
+        cell_errors = errors[cells.codes]
+        bad = pd.notna(cell_errors)
+        problems.extend(
+            Problem(shown, int(row), names[column], value, expected)
+            for row, value, expected in zip(
+                rows[bad], cells.texts[cells.codes[bad]], cell_errors[bad], strict=True
+            )
+        )
+        parsed[column] = values[cells.codes]
+        bad_cells[column] = bad
+    return parsed, bad_cells, problems
+
+
+def _parse_distinct(
+    uniques: np.ndarray, parse: Callable[[str], object], spec: pa.Column
+) -> tuple[np.ndarray, np.ndarray]:
+    """Parse each distinct text: the values (NaN/NaT where missing or bad) and the errors."""
+    kind = _kind(spec)
+    empty = "a number" if kind in ("int", "float") else "a value"
+    values: list[object] = []
+    errors: list[str | None] = []
+    for text in uniques:
+        error = None
+        value: object = None
+        if text in MISSING_MARKERS:
+            if not spec.nullable:
+                error = f"{empty}; this column cannot be empty or suppressed"
+        else:
+            try:
+                value = parse(text)
+            except ValueError as exc:
+                error = str(exc)
+        values.append(value)
+        errors.append(error)
+    if kind == "date":
+        array = pd.to_datetime(pd.Series(values, dtype=object)).to_numpy("datetime64[ns]")
+    elif kind in ("int", "float"):
+        array = np.array([np.nan if v is None else v for v in values], dtype="float64")
+    else:
+        array = np.array([np.nan if v is None else v for v in values], dtype=object)
+    return array, np.array(errors, dtype=object)
+
+
+def _cell_parser(
+    column: str, spec: pa.Column, enums: dict[str, dict[str, str]], code_map: dict[str, str]
+) -> Callable[[str], object]:
+    """A function from one (stripped, present) cell text to its value; ValueError says why not.
+
+    The error's message is what the cell was expected to hold.
+    """
+    kind = _kind(spec)
+    if kind in ("int", "float"):
+        percent, pounds = _bounds(spec)[1] == 100, column.endswith("_gbp")
+        what = "a whole number" if kind == "int" else "a number"
+
+        def number(text: str) -> float:
+            try:
+                value = parse_number(text, percent=percent, pounds=pounds)
+            except ValueError:
+                raise ValueError(what) from None
+            if kind == "int" and not value.is_integer():
+                raise ValueError(what)
+            return value
+
+        return number
+    if kind == "date":
+        latest = _latest_date()
+
+        def day(text: str) -> date:
+            try:
+                value = parse_date(text)
+            except ValueError:
+                raise ValueError("a date that exists, written dd/mm/yyyy (or yyyy-mm-dd)") from None
+            if not EARLIEST_DATE <= value <= latest:
+                raise ValueError(f"a date between {EARLIEST_DATE:%d/%m/%Y} and {latest:%d/%m/%Y}")
+            return value
+
+        return day
+    if kind == "bool":
+
+        def yes_no(text: str) -> bool:
+            lowered = text.lower()
+            if lowered not in _TRUE | _FALSE:
+                raise ValueError("yes or no (or y/n, true/false, 1/0)")
+            return lowered in _TRUE
+
+        return yes_no
+    if column in CODE_COLUMNS:
+        return lambda text: code_map.get(text.upper(), text.upper())
+    allowed = enums.get(column)
+    isin = next((c for c in spec.checks if c.name == "isin"), None)
+    if allowed is None and isin is not None:
+        allowed = {_enum_key(v): v for v in isin.statistics["allowed_values"]}
+    if allowed is None:
+        return str
+    choices = "one of: " + ", ".join(dict.fromkeys(allowed.values()))
+
+    def member(text: str) -> str:
+        try:
+            return allowed[_enum_key(text)]
+        except KeyError:
+            raise ValueError(choices) from None
+
+    return member
+
+
+def _latest_date() -> date:
+    """Today, FUTURE_YEARS on (29 February becomes 28 February)."""
+    today = date.today()
+    try:
+        return today.replace(year=today.year + FUTURE_YEARS)
+    except ValueError:
+        return today.replace(year=today.year + FUTURE_YEARS, day=28)
+
+
+def _enum_key(value: str) -> str:
+    return re.sub(r"\s+", " ", value.strip().lower())
+
+
+def _config_enums(name: str, params: Parameters) -> dict[str, dict[str, str]]:
+    region = params.region
+    sources = {
+        "domains": {_enum_key(d): d for d in region.domains},
+        "isf_levels": {_enum_key(level): level for level in region.risk.isf_levels},
+        "visit_types": {_enum_key(k): v for k, v in region.visit_type_aliases.items()},
+    }
+    return {column: sources[key] for column, key in _CONFIG_ENUMS.get(name, {}).items()}
+
+
+def _kind(spec: pa.Column) -> str:
+    dtype = str(spec.dtype)
+    if dtype.startswith("int"):
+        return "int"
+    if dtype.startswith("float"):
+        return "float"
+    if dtype.startswith("datetime"):
+        return "date"
+    if dtype == "bool":
+        return "bool"
+    return "str"
+
+
+def _pandas_dtype(spec: pa.Column) -> str:
+    return {"int": "int64", "float": "float64", "date": "datetime64[ns]", "bool": "bool"}.get(
+        _kind(spec), "object"
+    )
+
+
+def _bounds(spec: pa.Column) -> tuple[float | None, float | None]:
+    low = high = None
+    for check in spec.checks:
+        if check.name == "greater_than_or_equal_to":
+            low = check.statistics["min_value"]
+        elif check.name == "less_than_or_equal_to":
+            high = check.statistics["max_value"]
+    return low, high
+
+
+def _cast(series: pd.Series, spec: pa.Column) -> pd.Series:
+    """Give a parsed column (without its unparseable cells) its schema dtype."""
+    dtype = _pandas_dtype(spec)
+    return series.astype(dtype)
+
+
+# --------------------------------------------------------------------------- validation
+
+
+def _validate(
+    typed: dict[str, pd.Series], bad: dict[str, np.ndarray], schema: pa.DataFrameSchema, shown: str
+) -> list[Problem]:
+    """Run the pandera model (lazy) and turn each failure case into a Problem.
+
+    Columns whose every cell parsed are validated together, each other column on its parsed
+    cells.  Text columns skip pandera's per-cell type check: the parser only produces text
+    there, and the check would dominate the time to load a national-scale file.
+    """
+    whole = [c for c in typed if not bad[c].any()]
+    batches = [whole] + [[c] for c in typed if c not in whole]
+    problems = []
+    for columns in batches:
+        part = pa.DataFrameSchema({c: _without_text_dtype(schema.columns[c]) for c in columns})
+        data = pd.DataFrame({c: typed[c] for c in columns})
+        try:
+            part.validate(data, lazy=True)
+        except SchemaErrors as exc:
+            problems += _failure_problems(exc.failure_cases, part, shown)
+    return problems
+
+
+def _without_text_dtype(spec: pa.Column) -> pa.Column:
+    if _kind(spec) != "str":
+        return spec
+    column = copy.copy(spec)
+    column.dtype = None
+    return column
+
+
+def _failure_problems(cases: pd.DataFrame, schema: pa.DataFrameSchema, shown: str) -> list[Problem]:
+    problems = []
+    for case in cases.itertuples(index=False):
+        column = case.column if isinstance(case.column, str) else None
+        row = None if pd.isna(case.index) else int(case.index)
+        value = None if row is None else _show(case.failure_case)
+        expected = _expected(schema, column, case.check, case.check_number)
+        problems.append(Problem(shown, row, column, value, expected))
+    return problems
+
+
+def _expected(schema: pa.DataFrameSchema, column: str | None, check: str, number: object) -> str:
+    spec = schema.columns.get(column) if column else None
+    if check == "field_uniqueness":
+        return f"a value that appears once; this {column} is used on more than one row"
+    if check == "not_nullable":
+        return "a value; this column cannot be empty or suppressed"
+    if spec is None or number is None or pd.isna(number):
+        return f"data that passes the check {check}"
+    rule = spec.checks[int(number)]
+    stats = rule.statistics
+    if rule.name == "greater_than_or_equal_to":
+        return f"a number of at least {stats['min_value']}"
+    if rule.name == "less_than_or_equal_to":
+        return f"a number of at most {stats['max_value']}"
+    if rule.name == "isin":
+        return "one of: " + ", ".join(stats["allowed_values"])
+    if rule.name == "str_matches":
+        pattern = stats["pattern"]
+        pattern = getattr(pattern, "pattern", pattern)
+        return _PATTERN_TEXT.get(pattern, f"text matching {pattern}")
+    return f"data that passes the check {check}"
+
+
+def _show(value: object) -> str:
+    if isinstance(value, pd.Timestamp):
+        return f"{value:%d/%m/%Y}"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+# --------------------------------------------------------------------------- row rules
+
+
+def _check_closed(frame: pd.DataFrame, shown: str) -> list[Problem]:
+    """A closed status has a closed date; any other status has none."""
+    closed = frame["status"].eq("closed")
+    problems = [
+        Problem(shown, int(row), "closed", "", "a closed date, because the status is closed")
+        for row in frame.index[closed & frame["closed"].isna()]
+    ]
+    problems += [
+        Problem(
+            shown,
+            int(row),
+            "closed",
+            _show(value),
+            f"no closed date while the status is {frame.at[row, 'status']} "
+            "(set the status to closed or clear the date)",
+        )
+        for row, value in frame.loc[~closed & frame["closed"].notna(), "closed"].items()
+    ]
+    return problems
+
+
+def _check_closed_after_opened(frame: pd.DataFrame, shown: str) -> list[Problem]:
+    """Nothing is closed before it was opened."""
+    early = frame["closed"] < frame["opened"]
+    return [
+        Problem(
+            shown,
+            int(row),
+            "closed",
+            _show(value),
+            f"a date on or after the opened date {_show(frame.at[row, 'opened'])}",
+        )
+        for row, value in frame.loc[early, "closed"].items()
+    ]
+
+
+def _check_unique_refs(frame: pd.DataFrame, shown: str) -> list[Problem]:
+    """A visit's action references are unique within the visit."""
+    dup = frame.duplicated(["visit_id", "ref"], keep=False)
+    return [
+        Problem(
+            shown,
+            int(row),
+            "ref",
+            str(ref),
+            f"a ref used once per visit; visit {frame.at[row, 'visit_id']} uses it twice",
+        )
+        for row, ref in frame.loc[dup, "ref"].items()
+    ]
+
+
+_RowRule = Callable[[pd.DataFrame, str], list[Problem]]
+#: Checks across the columns of one row: dataset -> (columns the check needs, check).  Rows
+#: with an unparseable cell in those columns are left out (that cell is reported already).
+_ROW_RULES: dict[str, tuple[tuple[tuple[str, ...], _RowRule], ...]] = {
+    "risks": (
+        (("status", "closed"), _check_closed),
+        (("opened", "closed"), _check_closed_after_opened),
+    ),
+    "visit_actions": (
+        (("status", "closed"), _check_closed),
+        (("visit_id", "ref"), _check_unique_refs),
+    ),
+}
