@@ -1,0 +1,87 @@
+"""The quality team's rules as pure functions: frames in, frames out.
+
+No function here reads a file, draws, or asks for today's date: thresholds come from the parsed
+``parameters/region.yaml`` (:class:`qvlib.config.RegionConfig`) and "today" is an ``as_of``
+argument, so a pack built twice from the same inputs is the same.
+"""
+
+from __future__ import annotations
+
+from qvlib.metrics import spc
+from qvlib.metrics.actions import (
+    calc_action_tracker,
+    calc_immediate_due_check,
+    working_days_between,
+)
+from qvlib.metrics.funding import calc_funding
+from qvlib.metrics.hotspots import calc_hotspots
+from qvlib.metrics.interventions import (
+    INTERVENTIONS,
+    calc_annual_review,
+    calc_interventions,
+    recommend_intervention,
+)
+from qvlib.metrics.lda import calc_lda_compliance, calc_lda_non_compliant
+from qvlib.metrics.national import (
+    calc_cqc_latest,
+    calc_fft,
+    calc_staff_survey,
+    calc_website_ratings,
+)
+from qvlib.metrics.risks import (
+    calc_risk_band,
+    calc_risk_counts,
+    calc_risk_score,
+    calc_risk_trend,
+    calc_risks,
+    risk_band_dtype,
+)
+from qvlib.metrics.spc import calc_spc, spc_icons
+from qvlib.metrics.summary import Finding, calc_trust_summary
+from qvlib.metrics.suppression import suppress, suppress_fft, suppress_survey
+from qvlib.metrics.surveys import (
+    calc_nets_positive,
+    calc_nts_outcome,
+    calc_outcome_counts,
+    calc_persistent_reds,
+    calc_red_runs,
+    calc_year_on_year,
+)
+
+__all__ = [
+    "INTERVENTIONS",
+    "Finding",
+    "calc_action_tracker",
+    "calc_annual_review",
+    "calc_cqc_latest",
+    "calc_fft",
+    "calc_funding",
+    "calc_hotspots",
+    "calc_immediate_due_check",
+    "calc_interventions",
+    "calc_lda_compliance",
+    "calc_lda_non_compliant",
+    "calc_nets_positive",
+    "calc_nts_outcome",
+    "calc_outcome_counts",
+    "calc_persistent_reds",
+    "calc_red_runs",
+    "calc_risk_band",
+    "calc_risk_counts",
+    "calc_risk_score",
+    "calc_risk_trend",
+    "calc_risks",
+    "calc_spc",
+    "calc_staff_survey",
+    "calc_trust_summary",
+    "calc_website_ratings",
+    "calc_year_on_year",
+    "recommend_intervention",
+    "risk_band_dtype",
+    "spc",
+    "spc_icons",
+    "suppress",
+    "suppress_fft",
+    "suppress_survey",
+    "working_days_between",
+]

@@ -1,0 +1,49 @@
+"""Small helpers the metrics modules share: financial years, "today", consecutive-year runs."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterable
+
+import pandas as pd
+
+_FY_RE = re.compile(r"^(\d{4})/(\d{2})$")
+
+
+def fy_bounds(year: str) -> tuple[pd.Timestamp, pd.Timestamp]:
+    """First and last day of a financial year written ``YYYY/YY`` (1 April to 31 March)."""
+    match = _FY_RE.match(str(year))
+    if not match:
+        raise ValueError(f"{year!r} is not a financial year written YYYY/YY, e.g. '2025/26'")
+    start = int(match.group(1))
+    return pd.Timestamp(start, 4, 1), pd.Timestamp(start + 1, 3, 31)
+
+
+def fy_of(date: pd.Timestamp | dt.date) -> str:
+    """The financial year (``YYYY/YY``) a date falls in."""
+    start = date.year if date.month >= 4 else date.year - 1
+    return f"{start}/{(start + 1) % 100:02d}"
+
+
+def next_year(year: str | int) -> str | int:
+    """The year after ``year``: ``2026`` for ``2025``, ``'2026/27'`` for ``'2025/26'``."""
+    if isinstance(year, str):
+        _, end = fy_bounds(year)
+        return fy_of(end + pd.Timedelta(days=1))
+    return int(year) + 1
+
+
+def timestamp(as_of: dt.date) -> pd.Timestamp:
+    """``as_of`` as a midnight timestamp, comparable with the datetime columns of the data."""
+    return pd.Timestamp(as_of).normalize()
+
+
+def latest_run(flags: Iterable[bool]) -> tuple[int, int]:
+    """Length and end position of the latest run of ``True`` in ``flags`` (``(0, -1)`` if none)."""
+    best_len, best_end, current = 0, -1, 0
+    for i, flag in enumerate(flags):
+        current = current + 1 if flag else 0
+        if current:
+            best_len, best_end = current, i
+    return best_len, best_end
