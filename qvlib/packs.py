@@ -1,0 +1,399 @@
+"""Packs: turn an executed notebook into one self-contained, offline HTML file.
+
+:class:`PackExporter` wraps an nbconvert ``HTMLExporter`` built once with the ``qv_pack``
+template (``qvlib/templates/qv_pack``), so the template is compiled once per process and each
+notebook renders in tens of milliseconds.  Before rendering it removes what a reader must not
+see (code, prompts, ``parameters`` and papermill's ``injected-parameters`` cells, stderr) and
+turns every Vega-Lite output into a chart placeholder with an id derived from the cell and
+output index.  After rendering it adds a contents list built from the level-2 headings and,
+when the page has charts, the Vega, Vega-Lite and vega-embed JavaScript once.
+
+The JavaScript comes from ``vl_convert.javascript_bundle()``.  Building it takes seconds, so it
+is built once per vl-convert version in a short-lived subprocess (vl-convert's JavaScript engine
+must not start in a process that later forks workers) and cached on disk.  In the cached text
+every ``://`` is written ``:\\/\\/`` and ``</script`` as ``<\\/script``: inside the JavaScript
+string and regular-expression literals where they occur both spellings mean the same, and the
+page then contains no ``http://`` or ``https://`` at all.  Those literals (SVG namespaces, the
+Vega editor link of the disabled action menu) are never fetched: charts are drawn from inline
+data with the action menu off.  Every rendered pack is checked for URLs before it is returned.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import importlib.metadata
+import json
+import logging
+import os
+import re
+import subprocess
+import sys
+import tempfile
+from collections.abc import Mapping
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import nbformat
+from nbconvert import HTMLExporter
+
+import qvlib
+from qvlib.errors import QvError
+
+log = logging.getLogger(__name__)
+
+TEMPLATES_DIR = Path(__file__).parent / "templates"
+TEMPLATE_NAME = "qv_pack"
+#: Cells with any of these tags are left out of packs (papermill tags the cell it injects).
+DROP_TAGS = frozenset({"parameters", "injected-parameters", "remove-cell", "remove_cell"})
+#: Output types a pack shows, best first; JavaScript and widget outputs are never shown.
+DISPLAY_PRIORITY = [
+    "text/html",
+    "text/markdown",
+    "image/svg+xml",
+    "image/png",
+    "image/jpeg",
+    "text/plain",
+]
+SYNTHETIC_BANNER = "SYNTHETIC DATA – not real trust data"
+_VEGALITE_RE = re.compile(r"^application/vnd\.vegalite\.v\d+(\+json|\.json)$")
+_H2_RE = re.compile(r"<h2(?:\s[^>]*)?>(.*?)</h2>", re.S)
+_TAG_RE = re.compile(r"<[^>]+>")
+_URL_RE = re.compile(r"https?://|(?:src|href)\s*=\s*[\"']?\s*//|url\(\s*[\"']?\s*//|@import")
+_BUNDLE_FORMAT = 1
+_EMBED_OPTIONS = {"actions": False, "mode": "vega-lite", "renderer": "svg"}
+_EMBED_SCRIPT = (
+    "(function () {\n"
+    f"  var options = {json.dumps(_EMBED_OPTIONS, sort_keys=True)};\n"
+    """  document.querySelectorAll("script.qv-chart-spec").forEach(function (el) {
+    var target = document.getElementById(el.getAttribute("data-target"));
+    vegaEmbed(target, JSON.parse(el.textContent), options).catch(function (err) {
+      target.className += " qv-chart-failed";
+      target.textContent = "This chart could not be drawn: " + err;
+    });
+  });
+})();"""
+)
+_BUILD_BUNDLE = """
+import sys
+import vl_convert
+wanted = sys.argv[1]
+version = wanted if wanted in vl_convert.get_vegalite_versions() else None
+sys.stdout.buffer.write(vl_convert.javascript_bundle(vl_version=version).encode("utf-8"))
+"""
+
+
+def _vegalite_version() -> str:
+    """Vega-Lite ``major.minor`` that the installed altair writes (e.g. ``6.4``)."""
+    import altair as alt
+
+    return ".".join(alt.SCHEMA_VERSION.lstrip("v").split(".")[:2])
+
+
+def cache_dir() -> Path:
+    """Directory for the cached JavaScript bundle.
+
+    ``$QV_CACHE_DIR`` when set; inside the virtual environment when running in one (so that
+    rebuilding the venv clears it); else ``~/.cache/qv``.
+    """
+    if os.environ.get("QV_CACHE_DIR"):
+        return Path(os.environ["QV_CACHE_DIR"])
+    if sys.prefix != sys.base_prefix:
+        return Path(sys.prefix) / "var" / "cache" / "qv"
+    return Path.home() / ".cache" / "qv"
+
+
+def _bundle_path() -> Path:
+    vlc = importlib.metadata.version("vl-convert-python")
+    return cache_dir() / f"vega-bundle-vlc{vlc}-vl{_vegalite_version()}-f{_BUNDLE_FORMAT}.js"
+
+
+def _make_inert(js: str) -> str:
+    """Spell URL schemes and ``</script`` so that neither appears in the page (same meaning)."""
+    return js.replace("://", r":\/\/").replace("</script", r"<\/script")
+
+
+@cache
+def vega_bundle() -> str:
+    """The Vega + Vega-Lite + vega-embed JavaScript for packs, from the on-disk cache.
+
+    Built on first use in a subprocess with ``vl_convert.javascript_bundle()`` and written
+    atomically, so parallel workers share one copy.  Call this once in a parent process before
+    forking workers to build the cache up front; it never starts vl-convert in this process.
+
+    Returns
+    -------
+    str
+        JavaScript that defines ``window.vegaEmbed``; no ``http(s)://`` and no ``</script``.
+    """
+    path = _bundle_path()
+    if path.exists():
+        return path.read_text(encoding="utf-8")
+    log.info("building the Vega JavaScript bundle (once per vl-convert version) in %s", path)
+    result = subprocess.run(
+        [sys.executable, "-c", _BUILD_BUNDLE, _vegalite_version()],
+        capture_output=True,
+        check=False,
+        timeout=600,
+    )
+    if result.returncode != 0:
+        raise QvError(
+            "could not build the Vega JavaScript bundle with vl-convert: "
+            + result.stderr.decode("utf-8", "replace").strip()[-2000:]
+        )
+    js = _make_inert(result.stdout.decode("utf-8"))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".vega-bundle-", suffix=".tmp")
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        fh.write(js)
+    os.chmod(tmp, 0o644)
+    os.replace(tmp, path)
+    return js
+
+
+def _json_for_script(value: Any) -> str:
+    """JSON that is safe inside ``<script type="application/json">`` (no ``<``, ``>``, ``&``)."""
+    text = json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+
+
+def _chart_html(spec: Mapping[str, Any], chart_id: str) -> str:
+    body = {k: v for k, v in spec.items() if k != "$schema"}
+    title = body.get("title", "")
+    if isinstance(title, dict):
+        title = title.get("text", "")
+    if isinstance(title, list):
+        title = " ".join(map(str, title))
+    label = html.escape(str(title or body.get("description") or "Chart"))
+    return (
+        f'<figure class="qv-chart" aria-label="{label}">'
+        f'<div class="qv-chart-view" id="{chart_id}"></div>'
+        f'<script type="application/json" class="qv-chart-spec" data-target="{chart_id}">'
+        f"{_json_for_script(body)}</script></figure>"
+    )
+
+
+def _vegalite_spec(data: Mapping[str, Any]) -> Mapping[str, Any] | None:
+    for mimetype, value in data.items():
+        if _VEGALITE_RE.match(mimetype):
+            return json.loads(value) if isinstance(value, str) else value
+    return None
+
+
+def _prepare(nb: nbformat.NotebookNode) -> tuple[nbformat.NotebookNode, int]:
+    """A light copy of ``nb`` holding only what a reader sees, and its number of charts.
+
+    Outputs are rebuilt rather than deep-copied: chart specs (with their data) become short
+    HTML strings, which keeps nbconvert's own copy of the notebook cheap.
+    """
+    cells = []
+    charts = 0
+    for ci, cell in enumerate(nb.cells):
+        if DROP_TAGS & set(cell.get("metadata", {}).get("tags", [])):
+            continue
+        if cell.cell_type == "markdown":
+            cells.append(
+                {
+                    "id": f"c{ci}",
+                    "cell_type": "markdown",
+                    "source": cell.source,
+                    "metadata": {},
+                    "attachments": cell.get("attachments", {}),
+                }
+            )
+            continue
+        if cell.cell_type != "code":
+            continue
+        outputs = []
+        for oi, output in enumerate(cell.get("outputs", [])):
+            kind = output.get("output_type")
+            if kind == "stream" and output.get("name") == "stdout":
+                outputs.append({"output_type": "stream", "name": "stdout", "text": output.text})
+            elif kind == "error":
+                outputs.append(
+                    {
+                        "output_type": "error",
+                        "ename": output.ename,
+                        "evalue": output.evalue,
+                        "traceback": [],
+                    }
+                )
+            elif kind in ("execute_result", "display_data"):
+                data = output.get("data", {})
+                spec = _vegalite_spec(data)
+                if spec is not None:
+                    charts += 1
+                    data = {"text/html": _chart_html(spec, f"qv-chart-{ci}-{oi}")}
+                else:
+                    data = {k: v for k, v in data.items() if k in DISPLAY_PRIORITY}
+                # One output kind for results and displays keeps the template simple.
+                outputs.append(
+                    {
+                        "output_type": "display_data",
+                        "data": data,
+                        "metadata": dict(output.get("metadata", {})),
+                    }
+                )
+        cells.append(
+            {
+                "id": f"c{ci}",
+                "cell_type": "code",
+                "source": "",
+                "metadata": {},
+                "outputs": outputs,
+                "execution_count": None,
+            }
+        )
+    light = {
+        "cells": cells,
+        "metadata": dict(nb.get("metadata", {})),
+        "nbformat": nb.get("nbformat", 4),
+        "nbformat_minor": nb.get("nbformat_minor", 5),
+    }
+    return nbformat.from_dict(light), charts
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "section"
+
+
+def _add_contents(page: str) -> str:
+    """Give every ``<h2>`` a deterministic id and put a contents list at the placeholder."""
+    entries: list[tuple[str, str]] = []
+    used: set[str] = set()
+
+    def number(match: re.Match[str]) -> str:
+        inner = match.group(1)
+        label = _TAG_RE.sub("", inner).strip()
+        base = "s-" + _slug(html.unescape(label))
+        anchor, n = base, 2
+        while anchor in used:
+            anchor, n = f"{base}-{n}", n + 1
+        used.add(anchor)
+        entries.append((anchor, label))
+        return f'<h2 id="{anchor}">{inner}</h2>'
+
+    page = _H2_RE.sub(number, page)
+    contents = ""
+    if entries:
+        items = "".join(f'<li><a href="#{a}">{label}</a></li>' for a, label in entries)
+        contents = (
+            '<nav class="qv-contents" aria-label="Contents">'
+            f'<p class="qv-contents-title">Contents</p><ol>{items}</ol></nav>'
+        )
+    return page.replace("<!--qv:contents-->", contents, 1)
+
+
+def _svg_base64(svg: str | list[str]) -> str:
+    text = "".join(svg) if isinstance(svg, list) else svg
+    return base64.b64encode(text.encode("utf-8")).decode("ascii")
+
+
+def _label(key: str) -> str:
+    return key.replace("_", " ").capitalize()
+
+
+def check_offline(page: str) -> None:
+    """Raise :class:`QvError` if ``page`` contains a URL scheme or a protocol-relative link.
+
+    Packs must open with no network: a URL in narrative text, a table or an output (for
+    example a chart shown with altair's default HTML renderer) is refused, not fetched.
+    """
+    match = _URL_RE.search(page.lower())
+    if match:
+        start = max(match.start() - 80, 0)
+        context = page[start : match.end() + 80].replace("\n", " ")
+        raise QvError(
+            "a pack must not reference any URL (it has to open offline), but it contains "
+            f"{match.group(0)!r} in: ...{context}...  Cite sources by name, and show charts "
+            "through qvlib.charts (its renderer embeds them offline)."
+        )
+
+
+class PackExporter:
+    """Renders executed notebooks as pack HTML; build one and reuse it for every notebook.
+
+    Examples
+    --------
+    >>> exporter = PackExporter()
+    >>> page = exporter.render(nb, title="Annual education quality review", trust_code="RHM",
+    ...                        trust_name="University Hospital Southampton", review_year="2025/26",
+    ...                        provenance={"dataset": "sample", "snapshot": "3f2a..."},
+    ...                        synthetic=True)
+    """
+
+    def __init__(self) -> None:
+        self._exporter = HTMLExporter(
+            extra_template_basedirs=[str(TEMPLATES_DIR)],
+            template_name=TEMPLATE_NAME,
+            exclude_input=True,
+            exclude_input_prompt=True,
+            exclude_output_prompt=True,
+            exclude_anchor_links=True,
+            # Our own _prepare does the cleaning; nbconvert's preprocessors would only
+            # re-validate the notebook once each.
+            default_preprocessors=[],
+        )
+        self._exporter.display_data_priority = list(DISPLAY_PRIORITY)
+        self._exporter.register_filter("svg_base64", _svg_base64)
+
+    def render(
+        self,
+        nb: nbformat.NotebookNode,
+        *,
+        title: str,
+        trust_code: str,
+        trust_name: str,
+        review_year: str,
+        provenance: Mapping[str, Any],
+        synthetic: bool,
+    ) -> str:
+        """The pack page for one executed notebook.
+
+        Parameters
+        ----------
+        nb
+            The executed notebook (not modified).
+        title
+            Pack title, e.g. "Annual education quality review".
+        trust_code, trust_name, review_year
+            Shown in the header, page title and footer.
+        provenance
+            Data provenance shown in the header, in the order given, e.g.
+            ``{"dataset": ..., "period": ..., "snapshot": <hash>}``; keys become labels.
+        synthetic
+            Whether the data is synthetic: adds the banner "SYNTHETIC DATA – not real trust
+            data" at the top of the page.
+
+        Returns
+        -------
+        str
+            A complete HTML document: deterministic (same input, same text), no external URL.
+
+        Raises
+        ------
+        QvError
+            If the page would reference a URL (see :func:`check_offline`).
+        """
+        prepared, charts = _prepare(nb)
+        resources = {
+            "qv": {
+                "title": title,
+                "trust_code": trust_code,
+                "trust_name": trust_name,
+                "review_year": review_year,
+                "provenance": [(_label(str(k)), str(v)) for k, v in provenance.items()],
+                "synthetic": bool(synthetic),
+                "banner": SYNTHETIC_BANNER,
+                "version": qvlib.__version__,
+            }
+        }
+        page, _ = self._exporter.from_notebook_node(prepared, resources=resources)
+        page = _add_contents(page)
+        # The bundle is checked once when loaded; checking 900 kB per page would be slow.
+        check_offline(page)
+        scripts = ""
+        if charts:
+            scripts = f"<script>{vega_bundle()}</script>\n<script>{_EMBED_SCRIPT}</script>"
+        return page.replace("<!--qv:scripts-->", scripts, 1)

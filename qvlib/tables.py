@@ -1,0 +1,247 @@
+"""Tables and headline findings as escaped, print-friendly HTML for notebooks and packs.
+
+:func:`show_table` and :func:`show_findings` return small objects whose ``_repr_html_`` is
+what a notebook shows and what the pack exporter copies into the pack unchanged, so every piece
+of text that comes from data is escaped here: a ``<script>`` in a risk summary reads as text.
+The HTML is deterministic (no random ids, no inline colours: styling is by CSS class, defined
+by the pack template).  Suppressed values (rows whose boolean ``suppressed`` column is true)
+show as the suppression marker with a footnote; other missing values show as an en dash.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from html import escape
+from numbers import Integral, Real
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from qvlib.errors import QvError
+
+MISSING = "–"
+SEVERITIES = ("concern", "watch", "positive")
+_SEVERITY_LABELS = {"concern": "Concern", "watch": "Watch", "positive": "Positive"}
+DATE_FORMAT = "%d %b %Y"
+
+
+@dataclass(frozen=True)
+class Html:
+    """A fragment of ready, escaped HTML that notebooks display and packs embed as it is."""
+
+    html: str
+
+    def _repr_html_(self) -> str:
+        return self.html
+
+    def __str__(self) -> str:
+        return self.html
+
+
+def _is_missing(value: Any) -> bool:
+    if value is None or value is pd.NaT:
+        return True
+    try:
+        return bool(pd.isna(value))
+    except (TypeError, ValueError):
+        return False
+
+
+def _integral_column(series: pd.Series) -> bool:
+    """True when a float column holds only whole numbers (ints that became floats via NaN)."""
+    values = series.dropna()
+    return pd.api.types.is_float_dtype(series) and bool(
+        len(values) and np.all(np.mod(values.to_numpy(dtype=float), 1) == 0)
+    )
+
+
+def _format_value(value: Any, fmt: str | None, whole: bool) -> str:
+    if fmt is not None:
+        return fmt.format(value)
+    if isinstance(value, bool | np.bool_):
+        return "Yes" if value else "No"
+    if isinstance(value, pd.Timestamp | dt.datetime | dt.date | np.datetime64):
+        return pd.Timestamp(value).strftime(DATE_FORMAT)
+    if isinstance(value, Integral):
+        return f"{int(value):,}"
+    if isinstance(value, Real):
+        number = float(value)
+        if math.isinf(number):
+            return MISSING
+        return f"{number:,.0f}" if whole else f"{number:,.1f}"
+    return str(value)
+
+
+def _row_flags(df: pd.DataFrame, flags: str | Sequence[bool] | pd.Series | None, what: str):
+    if flags is None:
+        return [False] * len(df)
+    if isinstance(flags, str):
+        if flags not in df.columns:
+            raise QvError(
+                f"{what} column {flags!r} is not in the table; columns: "
+                f"{', '.join(map(str, df.columns))}"
+            )
+        flags = df[flags]
+    values = list(flags)
+    if len(values) != len(df):
+        raise QvError(f"{what} has {len(values)} values but the table has {len(df)} rows")
+    return [bool(v) and not _is_missing(v) for v in values]
+
+
+def show_table(
+    df: pd.DataFrame,
+    *,
+    caption: str,
+    columns: Mapping[str, str] | None = None,
+    suppressed_marker: str = "*",
+    formats: Mapping[str, str] | None = None,
+    highlight: str | Sequence[bool] | pd.Series | None = None,
+    highlight_note: str | None = None,
+    note: str | None = None,
+    empty_text: str = "None recorded.",
+) -> Html:
+    """A readable table: escaped text, formatted numbers and dates, suppression shown.
+
+    Parameters
+    ----------
+    df
+        The rows to show, in order.  A boolean ``suppressed`` column marks rows whose missing
+        values were suppressed (small numbers); it is not shown itself.
+    caption
+        Table caption (what the table shows).
+    columns
+        Columns to show, in order, mapped to their headings (``{"opened": "Opened"}``); all
+        columns under their own names by default.
+    suppressed_marker
+        Shown in place of a missing value in a suppressed row, with a footnote.
+    formats
+        Per-column :meth:`str.format` patterns, e.g. ``{"spent": "£{:,.0f}"}``.  Otherwise
+        whole numbers get thousands separators, other numbers one decimal place, dates
+        ``dd Mon yyyy`` and booleans Yes/No.
+    highlight
+        Rows to highlight (class ``qv-highlight``): a boolean column name or one flag a row,
+        e.g. open immediate mandatory requirements or overdue actions.
+    highlight_note
+        Footnote saying what a highlighted row means.
+    note
+        Any other footnote (source, definitions).
+    empty_text
+        Shown in the body when there are no rows.
+
+    Returns
+    -------
+    Html
+        Displayable HTML (``_repr_html_``).
+    """
+    shown = (
+        dict(columns)
+        if columns is not None
+        else {str(c): str(c) for c in df.columns if c != "suppressed"}
+    )
+    missing = [c for c in shown if c not in df.columns]
+    if missing:
+        raise QvError(
+            f"table {caption!r}: columns {', '.join(missing)} are not in the data; "
+            f"it has {', '.join(map(str, df.columns))}"
+        )
+    formats = dict(formats or {})
+    suppressed = _row_flags(df, "suppressed" if "suppressed" in df.columns else None, "suppressed")
+    highlighted = _row_flags(df, highlight, "highlight")
+    numeric = {
+        c: pd.api.types.is_numeric_dtype(df[c]) and not pd.api.types.is_bool_dtype(df[c])
+        for c in shown
+    }
+    whole = {c: _integral_column(df[c]) for c in shown}
+
+    num_class = ' class="num"'
+    head = "".join(
+        f'<th scope="col"{num_class if numeric[c] else ""}>{escape(label)}</th>'
+        for c, label in shown.items()
+    )
+    body: list[str] = []
+    used_marker = False
+    for row, is_suppressed, is_highlighted in zip(
+        df.itertuples(index=False, name=None), suppressed, highlighted, strict=True
+    ):
+        record = dict(zip(df.columns, row, strict=True))
+        cells = []
+        for c in shown:
+            value = record[c]
+            if _is_missing(value):
+                if is_suppressed:
+                    text, used_marker = suppressed_marker, True
+                else:
+                    text = MISSING
+            else:
+                text = _format_value(value, formats.get(c), whole[c])
+            cells.append(f"<td{num_class if numeric[c] else ''}>{escape(text)}</td>")
+        row_cls = ' class="qv-highlight"' if is_highlighted else ""
+        body.append(f"<tr{row_cls}>{''.join(cells)}</tr>")
+    if not body:
+        body.append(
+            f'<tr><td class="qv-empty" colspan="{max(len(shown), 1)}">'
+            f"{escape(empty_text)}</td></tr>"
+        )
+
+    notes = []
+    if used_marker:
+        notes.append(
+            f"{escape(suppressed_marker)} Suppressed: too few respondents to report "
+            "without identifying people."
+        )
+    if highlight_note and any(highlighted):
+        notes.append(f'<span class="qv-highlight-key"></span> {escape(highlight_note)}')
+    if note:
+        notes.append(escape(note))
+    foot = "".join(f'<p class="qv-table-note">{n}</p>' for n in notes)
+    return Html(
+        '<div class="qv-table">'
+        f"<table><caption>{escape(caption)}</caption>"
+        f"<thead><tr>{head}</tr></thead>"
+        f"<tbody>{''.join(body)}</tbody></table>{foot}</div>"
+    )
+
+
+def _get(item: Any, name: str) -> Any:
+    if isinstance(item, Mapping):
+        return item.get(name)
+    return getattr(item, name, None)
+
+
+def show_findings(findings: Iterable[Any], *, title: str | None = None) -> Html:
+    """Headline findings as a styled list, each labelled with its severity.
+
+    Parameters
+    ----------
+    findings
+        Objects or mappings with ``severity`` (``concern``, ``watch`` or ``positive``) and
+        ``text``; shown in the order given.
+    title
+        Optional heading above the list.
+
+    Returns
+    -------
+    Html
+        Displayable HTML; the text is escaped.
+    """
+    items = []
+    for item in findings:
+        severity, text = _get(item, "severity"), _get(item, "text")
+        if severity not in SEVERITIES:
+            raise QvError(
+                f"finding severity must be one of {', '.join(SEVERITIES)}, "
+                f"not {severity!r} (finding: {text!r})"
+            )
+        items.append(
+            f'<li class="qv-finding qv-finding-{severity}">'
+            f'<span class="qv-finding-label">{_SEVERITY_LABELS[severity]}</span> '
+            f'<span class="qv-finding-text">{escape(str(text))}</span></li>'
+        )
+    if not items:
+        items.append('<li class="qv-finding qv-finding-none">No headline findings.</li>')
+    heading = f'<p class="qv-findings-title">{escape(title)}</p>' if title else ""
+    return Html(f'<div class="qv-findings">{heading}<ul>{"".join(items)}</ul></div>')

@@ -1,0 +1,250 @@
+"""Charts are tested on their Vega-Lite spec (mark, encodings, title, colours), not on pixels."""
+
+from __future__ import annotations
+
+import json
+
+import altair as alt
+import numpy as np
+import pandas as pd
+import pytest
+
+from qvlib import charts
+from qvlib.schemas import CQC_RATINGS, NTS_OUTCOMES
+
+# Making Data Count colours as NHSRplotthedots' ptd_spc_colours() gives them (issue 196).
+MDC = {
+    "common_cause": "#A6A6A6",
+    "special_cause_improvement": "#00B0F0",
+    "special_cause_concern": "#E46C0A",
+    "special_cause_neutral": "#490092",
+}
+
+
+def _layers(spec: dict) -> list[dict]:
+    return spec.get("layer") or spec["spec"].get("layer") or [spec["spec"]]
+
+
+def _mark(layer: dict) -> dict:
+    mark = layer["mark"]
+    return mark if isinstance(mark, dict) else {"type": mark}
+
+
+def _colour_scale(layer: dict) -> dict[str, str]:
+    scale = layer["encoding"]["color"]["scale"]
+    return dict(zip(scale["domain"], scale["range"], strict=True))
+
+
+def _spc_frame(**extra) -> pd.DataFrame:
+    n = 15
+    frame = pd.DataFrame(
+        {
+            "x": pd.date_range("2024-04-01", periods=n, freq="MS"),
+            "y": np.arange(n, dtype=float),
+            "mean": 7.0,
+            "lpl": 1.0,
+            "upl": 13.0,
+            "point_type": ["common_cause"] * (n - 2)
+            + ["special_cause_improvement", "special_cause_concern"],
+            "trial_limits": False,
+        }
+    )
+    return frame.assign(**extra)
+
+
+def test_nhs_theme_is_registered_enabled_and_uses_the_identity_palette():
+    assert alt.theme.active == "nhs"
+    config = alt.Chart(pd.DataFrame({"a": [1]})).mark_bar().encode(x="a").to_dict()["config"]
+    assert config["range"]["category"][0] == "#005EB8"  # NHS Blue first
+    assert config["mark"]["color"] == "#005EB8"
+    assert "Arial" in config["font"]
+    assert config["view"]["continuousWidth"] <= 640  # fits A4 portrait
+
+
+def test_colour_file_covers_every_canonical_outcome_and_rating():
+    assert set(NTS_OUTCOMES) <= set(charts.colours("nts_outcome"))
+    assert set(CQC_RATINGS) <= set(charts.colours("cqc_rating"))
+    assert charts.colours("nhs")["NHS Blue"] == "#005EB8"
+    with pytest.raises(KeyError, match="must be one of"):
+        charts.colours("rainbow")
+
+
+def test_spc_chart_draws_values_mean_dashed_limits_and_mdc_coloured_points():
+    spec = charts.chart_spc(_spc_frame(), "Exception reports", "Reports").to_dict()
+    layers = _layers(spec)
+    fields = [layer["encoding"]["y"]["field"] for layer in layers]
+    assert fields == ["y", "mean", "upl", "lpl", "y"]
+    assert "strokeDash" not in _mark(layers[1])  # mean solid
+    assert _mark(layers[2])["strokeDash"] and _mark(layers[3])["strokeDash"]  # limits dashed
+    points = layers[-1]
+    assert _mark(points)["type"] == "point"
+    assert _colour_scale(points) == {k: MDC[k] for k in _colour_scale(points)}
+    assert set(_colour_scale(points)) == {
+        "common_cause",
+        "special_cause_improvement",
+        "special_cause_concern",
+    }
+    assert spec["title"] == {"text": "Exception reports"} or spec["title"] == "Exception reports"
+    assert "description" in spec
+
+
+def test_spc_chart_adds_target_line_only_when_a_target_is_given():
+    without = _layers(charts.chart_spc(_spc_frame(), "T", "Y").to_dict())
+    with_nan_target = _layers(charts.chart_spc(_spc_frame(target=np.nan), "T", "Y").to_dict())
+    with_target = _layers(charts.chart_spc(_spc_frame(target=10.0), "T", "Y").to_dict())
+    assert len(without) == len(with_nan_target) == 5
+    target = [layer for layer in with_target if layer["encoding"]["y"]["field"] == "target"]
+    assert len(target) == 1
+    assert _mark(target[0])["color"] == "#DE1B1B"
+
+
+def test_spc_chart_says_trial_limits_in_subtitle():
+    trial = charts.chart_spc(_spc_frame(trial_limits=True), "T", "Y").to_dict()
+    settled = charts.chart_spc(_spc_frame(), "T", "Y").to_dict()
+    assert "Trial limits" in trial["title"]["subtitle"]
+    assert "subtitle" not in (settled["title"] if isinstance(settled["title"], dict) else {})
+
+
+def test_missing_columns_are_named():
+    with pytest.raises(KeyError, match="missing point_type"):
+        charts.chart_spc(_spc_frame().drop(columns="point_type"), "T", "Y")
+
+
+def test_nts_heatmap_colours_outcomes_and_shows_score_and_n_in_tooltip():
+    outcomes = pd.DataFrame(
+        {
+            "indicator": ["Handover", "Induction"],
+            "specialty": ["Surgery", "Surgery"],
+            "year": [2024, 2024],
+            "outcome_final": ["red", "white"],
+            "score": [55.2, 70.1],
+            "n": [12, 12],
+        }
+    )
+    spec = charts.chart_nts_heatmap(outcomes).to_dict()
+    inner = spec["spec"]
+    assert _mark(inner)["type"] == "rect"
+    scale = _colour_scale(inner)
+    assert list(scale) == NTS_OUTCOMES
+    assert scale["red"] == "#DA291C" and scale["white"] == "#FFFFFF"
+    assert scale["green"] == "#009639"
+    tooltip_fields = {t["field"] for t in inner["encoding"]["tooltip"]}
+    assert {"score", "n", "outcome_final", "specialty", "indicator"} <= tooltip_fields
+    assert spec["facet"]["row"]["field"] == "year"
+
+
+def test_nts_heatmap_uses_site_when_there_is_no_specialty():
+    outcomes = pd.DataFrame(
+        {"indicator": ["Handover"], "site": ["General"], "year": [2024], "outcome_final": ["pink"]}
+    )
+    inner = charts.chart_nts_heatmap(outcomes).to_dict()["spec"]
+    assert inner["encoding"]["y"]["field"] == "site"
+
+
+def test_fft_trend_leaves_gaps_for_suppressed_months_not_zeros():
+    fft = pd.DataFrame(
+        {
+            "period": ["2024-01", "2024-02", "2024-03"],
+            "setting": "inpatient",
+            "pct_positive": [94.0, np.nan, 95.0],
+        }
+    )
+    spec = charts.chart_fft_trend(fft).to_dict()
+    line = _layers(spec)[0]
+    assert _mark(line)["type"] == "line"
+    assert _mark(line)["invalid"] == "break-paths-show-domains"
+    values = next(iter(spec["datasets"].values()))
+    assert values[1]["pct_positive"] is None
+
+
+def test_cqc_grid_orders_key_questions_and_uses_rating_colours():
+    cqc = pd.DataFrame(
+        {
+            "key_question": ["well-led", "safe"],
+            "rating": ["inadequate", "requires improvement"],
+            "publication_date": pd.to_datetime(["2024-03-05", "2024-03-05"]),
+        }
+    )
+    cells, labels = _layers(charts.chart_cqc_grid(cqc).to_dict())
+    assert _mark(cells)["type"] == "rect" and _mark(labels)["type"] == "text"
+    assert cells["encoding"]["x"]["sort"][:2] == ["safe", "effective"]
+    scale = _colour_scale(cells)
+    assert list(scale)[:4] == ["outstanding", "good", "requires improvement", "inadequate"]
+    assert scale["inadequate"] == "#DA291C"
+
+
+def test_staff_survey_draws_benchmark_range_average_tick_and_trust_dot():
+    staff = pd.DataFrame(
+        {
+            "element": ["Staff engagement"],
+            "score": [6.8],
+            "benchmark_best": [7.2],
+            "benchmark_average": [6.9],
+            "benchmark_worst": [6.3],
+        }
+    )
+    band, average, trust = _layers(charts.chart_staff_survey(staff).to_dict())
+    assert _mark(band)["type"] == "bar"
+    assert band["encoding"]["x"]["field"] == "benchmark_worst"
+    assert band["encoding"]["x2"]["field"] == "benchmark_best"
+    assert _mark(average)["type"] == "tick"
+    assert average["encoding"]["x"]["field"] == "benchmark_average"
+    assert _mark(trust)["type"] == "point" and trust["encoding"]["x"]["field"] == "score"
+
+
+def test_risk_bands_colour_extreme_red_and_low_green():
+    counts = pd.DataFrame({"band": ["low", "extreme"], "open": [2, 1]})
+    spec = charts.chart_risk_bands(counts).to_dict()
+    scale = _colour_scale(spec)
+    assert scale["extreme"] == "#DA291C" and scale["low"] == "#009639"
+    assert spec["encoding"]["x"]["field"] == "open"
+
+
+def test_other_charts_encode_their_contract_columns():
+    funding = pd.DataFrame(
+        {
+            "year": ["2024/25"],
+            "stream": ["placement tariff"],
+            "allocated": [1e6],
+            "spent": [8e5],
+            "utilisation_pct": [80.0],
+        }
+    )
+    nets = pd.DataFrame({"year": ["2024"], "indicator": ["Overall"], "pct_positive": [87.0]})
+    learners = pd.DataFrame(
+        {"year": ["2024/25"], "profession_group": ["medical"], "headcount": [300], "fte": [280.5]}
+    )
+    fund = charts.chart_funding_utilisation(funding).to_dict()
+    assert fund["facet"]["field"] == "stream"
+    assert [layer["encoding"]["y"]["field"] for layer in fund["spec"]["layer"]][:2] == [
+        "allocated",
+        "spent",
+    ]
+    assert _layers(charts.chart_nets_trend(nets).to_dict())[0]["encoding"]["color"]["field"] == (
+        "indicator"
+    )
+    fte = charts.chart_learners(learners, measure="fte").to_dict()
+    assert fte["encoding"]["y"]["field"] == "fte"
+
+
+def test_pack_renderer_gives_vegalite_json_and_text_only():
+    chart = charts.chart_spc(_spc_frame(), "Exception reports", "Reports")
+    bundle = chart._repr_mimebundle_()
+    bundle = bundle[0] if isinstance(bundle, tuple) else bundle
+    assert set(bundle) == {"application/vnd.vegalite.v5+json", "text/plain"}
+    spec = bundle["application/vnd.vegalite.v5+json"]
+    assert "$schema" not in spec
+    assert bundle["text/plain"] == "Chart: Exception reports"
+    again = chart._repr_mimebundle_()
+    again = again[0] if isinstance(again, tuple) else again
+    text = json.dumps(spec, sort_keys=True)
+    assert text == json.dumps(again["application/vnd.vegalite.v5+json"], sort_keys=True)
+    assert "altair-viz" not in text and "http" not in text
+
+
+def test_enable_pack_rendering_restores_theme_and_renderer():
+    alt.theme.enable("default")
+    alt.renderers.enable("default")
+    charts.enable_pack_rendering()
+    assert alt.theme.active == "nhs"
+    assert alt.renderers.active == "qv"

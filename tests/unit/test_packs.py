@@ -1,0 +1,193 @@
+"""Pack exporter: what a reader sees, offline, deterministic, charts embedded once."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import nbformat
+import pytest
+from nbclient import NotebookClient
+from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
+
+from qvlib import packs
+from qvlib.errors import QvError
+
+HEADER = {
+    "title": "Annual education quality review",
+    "trust_code": "RHM",
+    "trust_name": "University Hospital Southampton",
+    "review_year": "2025/26",
+    "provenance": {"dataset": "sample", "period": "2021/22 to 2025/26", "snapshot": "ab12cd34"},
+}
+
+SETUP = """\
+import sys
+import numpy as np
+import pandas as pd
+import qvlib.charts as qc
+from qvlib.tables import show_table
+print("STDERR_MARKER", file=sys.stderr)
+"""
+SPC = """\
+spc = pd.DataFrame({"x": pd.date_range("2024-04-01", periods=14, freq="MS"),
+                    "y": np.arange(14.0), "mean": 6.5, "lpl": 0.0, "upl": 13.0,
+                    "point_type": "common_cause", "trial_limits": False})
+qc.chart_spc(spc, "Exception reports", "Reports")
+"""
+FFT = """\
+fft = pd.DataFrame({"period": ["2024-01", "2024-02"], "setting": "inpatient",
+                    "pct_positive": [94.0, 95.0]})
+display(qc.chart_fft_trend(fft))
+show_table(pd.DataFrame({"summary": ["<script>alert('x')</script> bullying"]}),
+           caption="Open risks")
+"""
+
+
+@pytest.fixture(scope="module")
+def executed() -> nbformat.NotebookNode:
+    """A tiny pack notebook, executed by a real kernel (once for this module)."""
+    nb = new_notebook()
+    nb.cells = [
+        new_code_cell('trust_code = "PARAM_MARKER"  # ODS code', metadata={"tags": ["parameters"]}),
+        new_code_cell('trust_code = "INJECTED_MARKER"', metadata={"tags": ["injected-parameters"]}),
+        new_code_cell(SETUP),
+        new_markdown_cell("## Risks & interventions\n\nText about risks."),
+        new_code_cell(SPC),
+        new_markdown_cell("## Survey trends"),
+        new_code_cell(FFT),
+        new_markdown_cell("## Survey trends"),
+    ]
+    NotebookClient(nb, kernel_name="python3", timeout=300).execute()
+    return nb
+
+
+@pytest.fixture(scope="module")
+def page(executed) -> str:
+    return packs.PackExporter().render(executed, synthetic=True, **HEADER)
+
+
+def test_code_parameters_injected_cells_and_stderr_are_not_shown(page):
+    for marker in (
+        "PARAM_MARKER",
+        "INJECTED_MARKER",
+        "STDERR_MARKER",
+        "import numpy",
+        "qc.chart_spc",
+    ):
+        assert marker not in page
+    assert "In&nbsp;[" not in page and "Out[" not in page
+
+
+def test_header_shows_trust_year_title_and_provenance(page):
+    for text in (
+        "Annual education quality review",
+        "University Hospital Southampton",
+        "RHM",
+        "2025/26",
+        "ab12cd34",
+        "2021/22 to 2025/26",
+    ):
+        assert text in page
+
+
+def test_synthetic_banner_appears_only_for_synthetic_data(executed, page):
+    real = packs.PackExporter().render(executed, synthetic=False, **HEADER)
+    assert "SYNTHETIC DATA – not real trust data" in page
+    assert "SYNTHETIC" not in real
+
+
+def test_contents_lists_h2_headings_in_order_with_unique_anchors(page):
+    nav = re.search(r'<nav class="qv-contents".*?</nav>', page, re.S).group(0)
+    links = re.findall(r'<a href="#([^"]+)">(.*?)</a>', nav)
+    assert [label for _, label in links] == [
+        "Risks &amp; interventions",
+        "Survey trends",
+        "Survey trends",
+    ]
+    anchors = [a for a, _ in links]
+    assert anchors == ["s-risks-interventions", "s-survey-trends", "s-survey-trends-2"]
+    for anchor in anchors:
+        assert f'<h2 id="{anchor}">' in page
+
+
+def test_no_external_resource_or_url_anywhere(page):
+    assert "http://" not in page and "https://" not in page
+    markup = re.sub(r"<script\b.*?</script>", "", page, flags=re.S)
+    for attr in re.findall(r'(?:src|href)="([^"]*)"', markup):
+        assert attr.startswith(("#", "data:")), attr
+    assert "@import" not in page
+
+
+def test_each_chart_is_embedded_once_with_ids_from_cell_and_output_index(page):
+    targets = re.findall(r'class="qv-chart-spec" data-target="([^"]+)"', page)
+    assert targets == ["qv-chart-4-0", "qv-chart-6-0"]
+    for target in targets:
+        assert f'<div class="qv-chart-view" id="{target}"></div>' in page
+    assert page.count("window.vegaEmbed=") == 1
+    assert page.count("vegaEmbed(target") == 1
+    assert '"text":"Exception reports"' in page
+
+
+def test_rendering_is_deterministic(executed, page):
+    assert packs.PackExporter().render(executed, synthetic=True, **HEADER) == page
+
+
+def test_script_in_a_table_cell_stays_escaped(page):
+    assert "&lt;script&gt;alert('x')&lt;/script&gt; bullying" in page
+    assert "<script>alert" not in page
+
+
+def test_page_without_charts_has_no_vega_javascript():
+    nb = new_notebook(cells=[new_markdown_cell("## Summary\n\nNothing to chart.")])
+    page = packs.PackExporter().render(nb, synthetic=False, **HEADER)
+    assert "vegaEmbed" not in page
+    assert "<script" not in page
+
+
+@pytest.mark.parametrize(
+    ("mimetype", "as_text"),
+    [("application/vnd.vegalite.v6+json", False), ("application/vnd.vegalite.v6.json", True)],
+)
+def test_chart_spec_in_any_vegalite_version_becomes_an_embed_and_is_script_safe(mimetype, as_text):
+    spec = {
+        "$schema": "https://vega.github.io/schema/vega-lite/v6.json",
+        "mark": "bar",
+        "title": "T",
+        "data": {"values": [{"a": "</script><b>"}]},
+    }
+    data = {mimetype: json.dumps(spec) if as_text else spec, "text/plain": "<VegaLite 6 object>"}
+    cell = new_code_cell(
+        "chart", outputs=[new_output("execute_result", data=data, execution_count=1)]
+    )
+    page = packs.PackExporter().render(new_notebook(cells=[cell]), synthetic=False, **HEADER)
+    assert 'data-target="qv-chart-0-0"' in page
+    assert "\\u003c/script\\u003e" in page and "</script><b>" not in page
+    embedded = re.search(r'class="qv-chart-spec"[^>]*>(.*?)</script>', page, re.S).group(1)
+    assert json.loads(embedded) == {k: v for k, v in spec.items() if k != "$schema"}
+    assert "VegaLite 6 object" not in page
+
+
+def test_error_outputs_show_a_short_message_not_a_traceback():
+    cell = new_code_cell(
+        "x",
+        outputs=[
+            new_output("error", ename="KeyError", evalue="'RHM'", traceback=["TRACEBACK_MARKER"])
+        ],
+    )
+    page = packs.PackExporter().render(new_notebook(cells=[cell]), synthetic=False, **HEADER)
+    assert "KeyError: 'RHM'" in page
+    assert "TRACEBACK_MARKER" not in page
+
+
+def test_a_url_in_the_narrative_is_refused():
+    nb = new_notebook(cells=[new_markdown_cell("See [CQC](https://www.cqc.org.uk).")])
+    with pytest.raises(QvError, match="must not reference any URL"):
+        packs.PackExporter().render(nb, synthetic=False, **HEADER)
+
+
+def test_vega_bundle_is_inert_and_cached_on_disk():
+    js = packs.vega_bundle()
+    assert "window.vegaEmbed=" in js
+    assert "://" not in js and "</script" not in js.lower()
+    assert packs._bundle_path().read_text(encoding="utf-8") == js

@@ -1,0 +1,139 @@
+"""Tables and findings: escaped, formatted, suppression shown, deterministic HTML."""
+
+from __future__ import annotations
+
+import html
+import re
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from qvlib.errors import QvError
+from qvlib.tables import show_findings, show_table
+
+
+def _cells(page: str) -> list[str]:
+    return [html.unescape(c) for c in re.findall(r"<td[^>]*>(.*?)</td>", page, re.S)]
+
+
+def test_script_in_a_cell_is_shown_as_text():
+    df = pd.DataFrame({"summary": ["<script>alert(1)</script> undermining"]})
+    page = show_table(df, caption="Risks <b>")._repr_html_()
+    assert "<script>" not in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; undermining" in page
+    assert "<caption>Risks &lt;b&gt;</caption>" in page
+
+
+def test_suppressed_rows_show_the_marker_and_a_footnote_other_gaps_a_dash():
+    df = pd.DataFrame(
+        {
+            "indicator": ["A", "B", "C"],
+            "score": [70.0, np.nan, np.nan],
+            "suppressed": [False, True, False],
+        }
+    )
+    page = show_table(df, caption="NTS")._repr_html_()
+    assert _cells(page) == ["A", "70", "B", "*", "C", "–"]
+    assert "Suppressed" in page
+    assert "suppressed" not in re.findall(r"<th(?:\s[^>]*)?>(.*?)</th>", page)
+
+
+def test_no_suppression_footnote_without_suppressed_values():
+    df = pd.DataFrame({"score": [np.nan], "suppressed": [False]})
+    page = show_table(df, caption="x", suppressed_marker="†")._repr_html_()
+    assert "†" not in page and "Suppressed" not in page
+
+
+def test_formats_dates_numbers_and_booleans():
+    df = pd.DataFrame(
+        {
+            "opened": pd.to_datetime(["2025-01-05", "2024-11-20"]),
+            "learners": [1234, 56],
+            "score": [16.0, np.nan],  # whole numbers that became floats through a gap
+            "rate": [0.25, 12.345],
+            "escalated": [True, False],
+            "spent": [1500000.0, 2.5],
+        }
+    )
+    page = show_table(df, caption="x", formats={"spent": "£{:,.0f}"})._repr_html_()
+    assert _cells(page) == [
+        "05 Jan 2025",
+        "1,234",
+        "16",
+        "0.2",
+        "Yes",
+        "£1,500,000",
+        "20 Nov 2024",
+        "56",
+        "–",
+        "12.3",
+        "No",
+        "£2",
+    ]
+    assert '<td class="num">1,234</td>' in page
+
+
+def test_columns_select_order_and_rename():
+    df = pd.DataFrame({"a": [1], "b": ["x"], "c": [3]})
+    page = show_table(df, caption="x", columns={"b": "Bee", "a": "Ay"})._repr_html_()
+    assert re.findall(r"<th(?:\s[^>]*)?>(.*?)</th>", page) == ["Bee", "Ay"]
+    assert _cells(page) == ["x", "1"]
+    with pytest.raises(QvError, match="zz"):
+        show_table(df, caption="x", columns={"zz": "Z"})
+
+
+def test_highlighted_rows_get_a_css_class_not_an_inline_colour():
+    df = pd.DataFrame({"ref": ["A1", "A2"], "imr": [False, True]})
+    page = show_table(
+        df,
+        caption="Actions",
+        columns={"ref": "Ref"},
+        highlight="imr",
+        highlight_note="Immediate mandatory requirement",
+    )._repr_html_()
+    rows = re.findall(r"<tr([^>]*)><td", page)
+    assert rows == ["", ' class="qv-highlight"']
+    assert "style=" not in page
+    assert "Immediate mandatory requirement" in page
+    with pytest.raises(QvError, match="2 rows"):
+        show_table(df, caption="x", highlight=[True])
+
+
+def test_html_is_deterministic_and_has_no_ids():
+    df = pd.DataFrame({"a": [1.5, 2.0], "b": ["x", "y"]})
+    first = show_table(df, caption="x")._repr_html_()
+    assert first == show_table(df.copy(), caption="x")._repr_html_()
+    assert " id=" not in first
+
+
+def test_empty_table_says_so():
+    page = show_table(pd.DataFrame({"a": []}), caption="x", empty_text="No open risks.")
+    assert "No open risks." in str(page)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.text(min_size=1, max_size=40))
+def test_any_text_round_trips_through_escaping(text):
+    page = show_table(pd.DataFrame({"t": [text]}), caption="c")._repr_html_()
+    assert _cells(page) == [text]
+    assert "<" not in re.search(r"<td>(.*?)</td>", page, re.S).group(1)
+
+
+def test_findings_are_labelled_by_severity_and_escaped():
+    page = show_findings(
+        [
+            {"severity": "concern", "text": "Red <b>handover</b>"},
+            type("F", (), {"severity": "positive", "text": "Green supervision"})(),
+        ]
+    )._repr_html_()
+    assert page.index("qv-finding-concern") < page.index("qv-finding-positive")
+    assert "Red &lt;b&gt;handover&lt;/b&gt;" in page
+    assert ">Concern<" in page and ">Positive<" in page
+
+
+def test_findings_reject_unknown_severity():
+    with pytest.raises(QvError, match="one of concern, watch, positive, not 'bad'"):
+        show_findings([{"severity": "bad", "text": "x"}])
