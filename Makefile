@@ -50,12 +50,12 @@ lab: $(STAMP) ## Open JupyterLab on notebooks/
 	$(BIN)/jupyter lab notebooks/
 
 test: $(STAMP) ## Run lint, unit, notebook (nbval), end-to-end and browser tests
-	$(BIN)/ruff check qvlib tests benchmarks
-	$(BIN)/python -m pytest -n 2 --dist loadgroup tests
-	$(BIN)/python -m pytest --nbval-lax notebooks -p no:randomly
+	$(BIN)/ruff check qvlib tests benchmarks notebooks
+	$(BIN)/python -m pytest -n 2 tests
+	$(BIN)/python -m pytest -n 2 --nbval-lax notebooks
 
 lint: $(STAMP) ## Lint and format-check the code
-	$(BIN)/ruff check qvlib tests benchmarks
+	$(BIN)/ruff check qvlib tests benchmarks notebooks
 	$(BIN)/ruff format --check qvlib tests benchmarks
 
 bench: $(STAMP) ## Run the benchmarks (ratios measured in one run)

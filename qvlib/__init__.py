@@ -22,6 +22,7 @@ _SUBMODULES = {
     "charts",
     "cli",
     "config",
+    "cqc",
     "datasets",
     "errors",
     "loaders",

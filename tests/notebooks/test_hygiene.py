@@ -1,0 +1,57 @@
+"""Notebooks stay thin: a typed parameters cell, no definitions, no path hacks, no outputs."""
+
+import ast
+import re
+
+import nbformat
+import pytest
+
+from qvlib.config import ROOT
+
+NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
+PACK_NOTEBOOKS = [nb for nb in NOTEBOOKS if nb.stem != "explore"]
+
+
+def _code_cells(path):
+    nb = nbformat.read(path, as_version=4)
+    return nb, [c for c in nb.cells if c.cell_type == "code"]
+
+
+def test_there_are_notebooks():
+    assert {p.stem for p in PACK_NOTEBOOKS} >= {"desktop_review_dashboard", "annual_review_pack"}
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_committed_without_outputs(path):
+    _, cells = _code_cells(path)
+    assert all(not c.outputs and c.execution_count is None for c in cells)
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_no_definitions_path_edits_or_warning_filters(path):
+    _, cells = _code_cells(path)
+    for cell in cells:
+        tree = ast.parse(cell.source)
+        for node in ast.walk(tree):
+            assert not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef), (
+                f"{path.name}: define functions in qvlib, not in a notebook"
+            )
+        assert "sys.path" not in cell.source, f"{path.name}: no sys.path edits"
+        assert not re.search(r"warnings\.(filterwarnings|simplefilter)", cell.source), (
+            f"{path.name}: no blanket warning filters"
+        )
+
+
+@pytest.mark.parametrize("path", PACK_NOTEBOOKS, ids=lambda p: p.name)
+def test_one_typed_parameters_cell_with_help(path):
+    _, cells = _code_cells(path)
+    tagged = [c for c in cells if "parameters" in c.metadata.get("tags", [])]
+    assert len(tagged) == 1, f"{path.name}: exactly one cell tagged 'parameters'"
+    tree = ast.parse(tagged[0].source)
+    assignments = [n for n in tree.body if isinstance(n, ast.AnnAssign)]
+    assert assignments and len(assignments) == len(tree.body), "only typed assignments"
+    names = {a.target.id for a in assignments}
+    assert {"trust_code", "review_year", "data"} <= names
+    for line in tagged[0].source.splitlines():
+        if ":" in line and "=" in line:
+            assert "#" in line, f"{path.name}: parameter without a help comment: {line}"
