@@ -18,6 +18,7 @@ from typing import Any
 __version__ = "0.1.0"
 
 _SUBMODULES = {
+    "briefs",
     "bundles",
     "charts",
     "cli",
@@ -27,11 +28,11 @@ _SUBMODULES = {
     "errors",
     "loaders",
     "metrics",
+    "overview",
     "packs",
     "reviews",
     "runner",
     "schemas",
-    "sources",
     "synth",
     "tables",
 }
