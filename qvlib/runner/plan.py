@@ -1,0 +1,290 @@
+"""Planning a run: which (trust, pack) jobs exist, what each one's fingerprint is, which are due.
+
+A job's fingerprint is the SHA-256 of everything its output depends on: the notebook's bytes,
+qvlib's source files (code and templates), the trust's and the region's parameters, the
+fingerprint of the trust's data slice, the pack name (and risk id), the review year and the
+qvlib version.  A job whose output exists and whose fingerprint equals the one recorded in the
+previous manifest is up to date and skipped.
+
+Notebook parameters are checked here, before any kernel starts: every parameter the runner
+injects must be declared in the notebook's ``parameters`` cell (papermill itself only warns).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import qvlib
+from qvlib.errors import NotebookParameterError
+from qvlib.runner.registry import INJECTED, PackKind
+
+QVLIB_DIR = Path(qvlib.__file__).resolve().parent
+
+
+@dataclass(frozen=True)
+class NotebookParameter:
+    """One name declared in a notebook's ``parameters`` cell (``name: type = default  # help``)."""
+
+    name: str
+    type: str | None
+    default: str
+    help: str
+
+
+@dataclass(frozen=True)
+class Job:
+    """One pack to build: everything a worker needs, and nothing that cannot be pickled.
+
+    ``output`` and ``executed`` are absolute paths; ``key`` identifies the job across runs
+    (it is also the seed of the executed notebook's cell ids).
+    """
+
+    key: str
+    kind: PackKind
+    trust_code: str | None
+    trust_name: str
+    risk_id: str | None
+    review_year: str
+    parameters: dict[str, Any]
+    output: Path
+    executed: Path
+    fingerprint: str
+    title: str
+    provenance: dict[str, Any] = field(default_factory=dict)
+    synthetic: bool = False
+
+    @property
+    def pack(self) -> str:
+        """The pack kind's name."""
+        return self.kind.name
+
+
+@dataclass(frozen=True)
+class TrustInput:
+    """What the planner needs to know about one trust."""
+
+    code: str
+    name: str
+    parameters: dict[str, Any]
+    data_fingerprint: str
+    risk_ids: dict[str, list[str]] = field(default_factory=dict)
+
+
+def sha256_file(path: Path) -> str:
+    """SHA-256 of a file's bytes, read in blocks."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def sha256_json(value: Any) -> str:
+    """SHA-256 of a JSON document written with sorted keys (a stable digest of a structure)."""
+    text = json.dumps(value, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def code_fingerprint(package_dir: Path = QVLIB_DIR) -> str:
+    """SHA-256 over every source file of qvlib (path and bytes), caches excluded."""
+    digest = hashlib.sha256()
+    for path in sorted(package_dir.rglob("*")):
+        if not path.is_file() or "__pycache__" in path.parts or path.suffix == ".pyc":
+            continue
+        digest.update(path.relative_to(package_dir).as_posix().encode("utf-8") + b"\0")
+        digest.update(sha256_file(path).encode("ascii"))
+    return digest.hexdigest()
+
+
+def notebook_parameters(notebook: Path) -> dict[str, NotebookParameter]:
+    """The parameters a notebook declares, in the order of its ``parameters`` cell.
+
+    Raises
+    ------
+    NotebookParameterError
+        If the notebook has no cell tagged ``parameters``.
+    """
+    from papermill.inspection import _infer_parameters
+    from papermill.iorw import load_notebook_node
+
+    # papermill's loader, not nbformat's: it gives every cell the ``tags`` list papermill expects.
+    nb = load_notebook_node(str(notebook))
+    tagged = any("parameters" in cell.metadata.get("tags", []) for cell in nb.cells)
+    if not tagged:
+        raise NotebookParameterError(
+            f"{notebook}: no cell tagged 'parameters'; tag the cell of typed defaults "
+            "(e.g. trust_code: str = \"RHM\"  # ODS code) with 'parameters'"
+        )
+    found = {}
+    for param in _infer_parameters(nb):
+        type_name = None if param.inferred_type_name == "None" else param.inferred_type_name
+        found[param.name] = NotebookParameter(param.name, type_name, param.default, param.help)
+    return found
+
+
+def check_notebook_parameters(kind: PackKind) -> dict[str, NotebookParameter]:
+    """Check that ``kind``'s notebook declares every parameter the runner injects.
+
+    Raises
+    ------
+    NotebookParameterError
+        Naming the notebook, the undeclared parameter(s) and the declared ones.
+    """
+    declared = notebook_parameters(kind.notebook)
+    missing = [name for name in INJECTED[kind.scope] if name not in declared]
+    if missing:
+        raise NotebookParameterError(
+            f"{kind.notebook}: pack '{kind.name}' is given parameter(s) {missing} that its "
+            f"'parameters' cell does not declare (it declares {sorted(declared)}); add e.g. "
+            f"`{missing[0]}: str = ...  # help` to that cell"
+        )
+    return declared
+
+
+def job_fingerprint(
+    *,
+    notebook_sha256: str,
+    code_sha256: str,
+    parameters: Mapping[str, Any],
+    data_fingerprint: str,
+    pack: str,
+    risk_id: str | None,
+    review_year: str,
+) -> str:
+    """The fingerprint of one job: changes whenever anything its output depends on changes."""
+    return sha256_json(
+        {
+            "notebook": notebook_sha256,
+            "code": code_sha256,
+            "parameters": parameters,
+            "data": data_fingerprint,
+            "pack": pack,
+            "risk_id": risk_id,
+            "review_year": review_year,
+            "qvlib": qvlib.__version__,
+        }
+    )
+
+
+def plan_jobs(
+    kinds: Iterable[PackKind],
+    trusts: Iterable[TrustInput],
+    *,
+    region_name: str,
+    region_parameters: dict[str, Any],
+    review_year: str,
+    year_dir: Path,
+    snapshot: Path,
+    code_sha256: str,
+    provenance: dict[str, Any],
+    synthetic: bool,
+) -> list[Job]:
+    """Every job of a run, in a deterministic order (pack kind order, then trust, then risk).
+
+    Parameters
+    ----------
+    kinds : iterable of PackKind
+        The selected pack kinds, in registry order.
+    trusts : iterable of TrustInput
+        The selected trusts (sorted by code); a region pack covers these.
+    region_name, region_parameters : str, dict
+        The region's name and its settings (part of every fingerprint).
+    review_year : str
+        ``YYYY/YY``.
+    year_dir : Path
+        ``<out>/<YYYY-YY>``: trust packs go to ``<ODS>/``, region packs to the folder itself.
+    snapshot : Path
+        The data snapshot the notebooks read (injected as ``data``).
+    code_sha256 : str
+        :func:`code_fingerprint` of qvlib.
+    provenance : dict
+        Run-wide provenance shown in each pack's header (the data fingerprint is added).
+    synthetic : bool
+        Whether the data is synthetic (packs show a banner).
+    """
+    trusts = list(trusts)
+    jobs: list[Job] = []
+    for kind in kinds:
+        nb_sha = sha256_file(kind.notebook)
+        common = {"review_year": review_year, "data": str(snapshot)}
+        if kind.scope == "region":
+            data_fp = sha256_json({t.code: t.data_fingerprint for t in trusts})
+            params = {"region": region_parameters, "trusts": {t.code: t.parameters for t in trusts}}
+            jobs.append(
+                Job(
+                    key=kind.name,
+                    kind=kind,
+                    trust_code=None,
+                    trust_name=region_name,
+                    risk_id=None,
+                    review_year=review_year,
+                    parameters=dict(common),
+                    output=year_dir / kind.output_name(),
+                    executed=year_dir / "executed" / f"{kind.name}.ipynb",
+                    fingerprint=job_fingerprint(
+                        notebook_sha256=nb_sha,
+                        code_sha256=code_sha256,
+                        parameters=params,
+                        data_fingerprint=data_fp,
+                        pack=kind.name,
+                        risk_id=None,
+                        review_year=review_year,
+                    ),
+                    title=kind.title,
+                    provenance={**provenance, "data_fingerprint": data_fp[:16]},
+                    synthetic=synthetic,
+                )
+            )
+            continue
+        for trust in trusts:
+            risk_ids: list[str | None] = (
+                list(trust.risk_ids.get(kind.name, [])) if kind.scope == "risk" else [None]
+            )
+            params = {"region": region_parameters, "trust": trust.parameters}
+            for risk_id in risk_ids:
+                injected = {"trust_code": trust.code, **common}
+                name = kind.output_name(risk_id)
+                stem = name.rsplit(".", 1)[0]
+                if risk_id is not None:
+                    injected["risk_id"] = risk_id
+                jobs.append(
+                    Job(
+                        key=f"{trust.code}/{stem}",
+                        kind=kind,
+                        trust_code=trust.code,
+                        trust_name=trust.name,
+                        risk_id=risk_id,
+                        review_year=review_year,
+                        parameters=injected,
+                        output=year_dir / trust.code / name,
+                        executed=year_dir / trust.code / "executed" / f"{stem}.ipynb",
+                        fingerprint=job_fingerprint(
+                            notebook_sha256=nb_sha,
+                            code_sha256=code_sha256,
+                            parameters=params,
+                            data_fingerprint=trust.data_fingerprint,
+                            pack=kind.name,
+                            risk_id=risk_id,
+                            review_year=review_year,
+                        ),
+                        title=f"{kind.title}: {risk_id}" if risk_id else kind.title,
+                        provenance={**provenance, "data_fingerprint": trust.data_fingerprint[:16]},
+                        synthetic=synthetic,
+                    )
+                )
+    return jobs
+
+
+def is_up_to_date(job: Job, previous: Mapping[str, Any] | None) -> bool:
+    """Whether ``job`` can be skipped: built before with the same fingerprint, output present."""
+    return (
+        previous is not None
+        and previous.get("status") in ("built", "skipped")
+        and previous.get("fingerprint") == job.fingerprint
+        and job.output.is_file()
+    )

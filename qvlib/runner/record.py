@@ -1,0 +1,210 @@
+"""The record of a run: ``manifest.json`` (what was built from what) and ``index.html``.
+
+The manifest lists every output of the review year: trust, pack, path, status (built, skipped,
+failed), fingerprint, inputs (data files and their SHA-256, the notebook and its SHA-256, the
+injected parameters), qvlib version, git commit, duration, the output's SHA-256 and, for a
+failure, the error.  Times live here and nowhere else.  A skipped output keeps the record of
+the run that built it.  A failed job keeps the previous good output on disk (a link to it still
+works) but is recorded as failed, with ``stale_output`` set when such a file exists, and is
+rebuilt by the next run whatever its fingerprint.
+
+``index.html`` lists every trust and every pack with its status and a relative link.  It is
+offline (inline CSS, no external URL), escapes every value and carries no date, so an unchanged
+run rewrites the same bytes.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import logging
+import subprocess
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+import qvlib
+from qvlib.config import ROOT
+from qvlib.runner.engine import JobResult, write_atomic
+from qvlib.runner.plan import Job, sha256_file
+
+log = logging.getLogger(__name__)
+
+MANIFEST = "manifest.json"
+INDEX = "index.html"
+
+
+def git_commit(root: Path = ROOT) -> str | None:
+    """``git rev-parse HEAD`` of the repository at ``root``, or ``None`` outside a git checkout."""
+    try:
+        done = subprocess.run(
+            ["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True, timeout=10
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    if done.returncode != 0:
+        return None
+    return done.stdout.strip() or None
+
+
+def data_files(data_dir: Path) -> list[dict[str, str]]:
+    """Every file under ``data_dir`` (hidden ones excluded) with its SHA-256, sorted by path."""
+    files = []
+    for path in sorted(data_dir.rglob("*")):
+        rel = path.relative_to(data_dir)
+        if path.is_file() and not any(part.startswith(".") for part in rel.parts):
+            files.append({"path": rel.as_posix(), "sha256": sha256_file(path)})
+    return files
+
+
+def display_path(path: Path) -> str:
+    """``path`` relative to the repository root when inside it (portable), else absolute."""
+    try:
+        return path.resolve().relative_to(ROOT).as_posix()
+    except ValueError:
+        return str(path)
+
+
+def read_manifest(year_dir: Path) -> dict[str, dict[str, Any]]:
+    """Entries of the previous run's manifest by job key; empty if there is none or it is bad."""
+    path = year_dir / MANIFEST
+    if not path.is_file():
+        return {}
+    try:
+        outputs = json.loads(path.read_text(encoding="utf-8"))["outputs"]
+        return {entry["key"]: entry for entry in outputs}
+    except (ValueError, KeyError, TypeError) as exc:
+        log.warning("%s is unreadable (%s); every pack will be rebuilt", path, exc)
+        return {}
+
+
+def entry_for(
+    job: Job,
+    result: JobResult,
+    *,
+    year_dir: Path,
+    inputs: Mapping[str, Any],
+    commit: str | None,
+    previous: Mapping[str, Any] | None,
+) -> dict[str, Any]:
+    """The manifest entry of one planned job after this run."""
+    if result.status == "skipped" and previous is not None:
+        return {**previous, "status": "skipped"}
+
+    def rel(path: str | Path) -> str:
+        return Path(path).relative_to(year_dir).as_posix()
+
+    entry: dict[str, Any] = {
+        "key": job.key,
+        "trust": job.trust_code,
+        "trust_name": job.trust_name,
+        "pack": job.pack,
+        "risk_id": job.risk_id,
+        "title": job.title,
+        "path": rel(job.output),
+        "status": result.status,
+        "fingerprint": job.fingerprint,
+        "inputs": {
+            **inputs,
+            "notebook": {
+                "path": display_path(job.kind.notebook),
+                "sha256": sha256_file(job.kind.notebook),
+            },
+            "parameters": job.parameters,
+        },
+        "qvlib_version": qvlib.__version__,
+        "git_commit": commit,
+        "started": result.started,
+        "finished": result.finished,
+        "duration_seconds": result.seconds,
+        "outputs": [rel(p) for p in result.outputs],
+        "output_sha256": result.output_sha256,
+        "executed": rel(result.executed) if result.executed else None,
+        "error": result.error,
+    }
+    if result.status == "failed":
+        entry["stale_output"] = job.output.is_file()
+    return entry
+
+
+def write_manifest(
+    year_dir: Path, entries: Iterable[Mapping[str, Any]], run: Mapping[str, Any]
+) -> Path:
+    """Write ``manifest.json`` (sorted keys, entries ordered by trust, pack, path) atomically."""
+    ordered = sorted(entries, key=lambda e: (e.get("trust") or "", e["pack"], e["path"]))
+    document = {"run": dict(run), "outputs": ordered}
+    path = year_dir / MANIFEST
+    write_atomic(path, json.dumps(document, indent=2, sort_keys=True, default=str) + "\n")
+    return path
+
+
+_CSS = """
+body { font-family: Arial, Helvetica, sans-serif; margin: 2rem; color: #212b32; }
+h1 { color: #005eb8; } table { border-collapse: collapse; margin-bottom: 1.5rem; }
+th, td { border: 1px solid #d8dde0; padding: 0.3rem 0.6rem; text-align: left; }
+th { background: #f0f4f5; } .failed { color: #d5281b; font-weight: bold; }
+.banner { background: #ffeb3b; padding: 0.5rem; font-weight: bold; }
+"""
+
+
+def _link(href: str | None, text: str) -> str:
+    if not href:
+        return html.escape(text)
+    return f'<a href="{html.escape(href, quote=True)}">{html.escape(text)}</a>'
+
+
+def _row(entry: Mapping[str, Any]) -> str:
+    status = entry["status"]
+    if status == "failed":
+        links = [_link(entry.get("executed"), "executed notebook")]
+        if entry.get("stale_output"):
+            links.append(_link(entry["path"], "previous output (out of date)"))
+        detail = f"{html.escape(entry.get('error') or '')}<br>{' · '.join(links)}"
+    else:
+        detail = _link(entry["path"], entry["path"])
+    css = ' class="failed"' if status == "failed" else ""
+    return (
+        f"<tr><td>{html.escape(entry.get('title') or entry['pack'])}</td>"
+        f"<td{css}>{html.escape(status)}</td><td>{detail}</td></tr>"
+    )
+
+
+def write_index(
+    year_dir: Path,
+    entries: Iterable[Mapping[str, Any]],
+    *,
+    review_year: str,
+    region: str,
+    synthetic: bool,
+) -> Path:
+    """Write ``index.html``: every trust, every pack, its status and a relative link."""
+    by_trust: dict[str | None, list[Mapping[str, Any]]] = {}
+    for entry in sorted(entries, key=lambda e: (e.get("trust") or "", e["pack"], e["path"])):
+        by_trust.setdefault(entry.get("trust"), []).append(entry)
+    parts = [
+        "<!DOCTYPE html>",
+        '<html lang="en"><head><meta charset="utf-8">',
+        f"<title>{html.escape(region)} education quality packs {html.escape(review_year)}</title>",
+        f"<style>{_CSS}</style></head><body>",
+        f"<h1>{html.escape(region)}: education quality packs, {html.escape(review_year)}</h1>",
+    ]
+    if synthetic:
+        parts.append('<p class="banner">Built from SYNTHETIC data: not for decisions.</p>')
+    counts = {
+        s: sum(len([e for e in v if e["status"] == s]) for v in by_trust.values())
+        for s in ("built", "skipped", "failed")
+    }
+    parts.append("<p>" + ", ".join(f"{n} {html.escape(s)}" for s, n in counts.items()) + "</p>")
+    header = "<tr><th>Pack</th><th>Status</th><th>Output</th></tr>"
+    for trust, items in by_trust.items():
+        if trust is None:
+            heading = "Region"
+        else:
+            name = items[0].get("trust_name") or ""
+            heading = f"{trust} {name}".strip()
+        rows = "".join(_row(e) for e in items)
+        parts.append(f"<h2>{html.escape(heading)}</h2><table>{header}{rows}</table>")
+    parts.append("</body></html>\n")
+    path = year_dir / INDEX
+    write_atomic(path, "\n".join(parts))
+    return path

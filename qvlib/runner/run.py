@@ -1,0 +1,335 @@
+"""``qv reviews``: parameters, data, snapshot, plan, execute, record; and ``qv list``.
+
+The order matters: nothing is built unless the parameters parse, every requested pack's
+notebook declares the parameters it will be given, and the data validates.  Then the data is
+written once as a snapshot every notebook reads, jobs are planned with their fingerprints,
+up-to-date ones are skipped, the rest run in parallel, and ``manifest.json`` and ``index.html``
+record the outcome.  Exit codes: 0 every job built or up to date, 1 some failed, 2 bad
+parameters or data (nothing built).
+
+Scope of the region overview: it covers the trusts of the run; with ``--trust`` it is built only
+when asked for with ``--pack region-overview``.  Entries of the previous manifest outside the
+run's selection (other trusts, other packs) are kept, so a partial run does not make the next
+full run rebuild everything.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Literal
+
+from rich.console import Console
+
+import qvlib
+from qvlib.config import ROOT, Parameters, check_review_year, load_parameters
+from qvlib.errors import DataValidationError, QvError
+from qvlib.runner.engine import PREWARM_MODULES, JobResult, WorkerConfig
+from qvlib.runner.executors import make_executor
+from qvlib.runner.plan import (
+    TrustInput,
+    check_notebook_parameters,
+    code_fingerprint,
+    is_up_to_date,
+    notebook_parameters,
+    plan_jobs,
+)
+from qvlib.runner.record import (
+    data_files,
+    display_path,
+    entry_for,
+    git_commit,
+    read_manifest,
+    write_index,
+    write_manifest,
+)
+from qvlib.runner.registry import INJECTED, PACKS, PackKind, resolve
+from qvlib.runner.report import RunProgress, summary_table
+
+log = logging.getLogger(__name__)
+
+EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
+_RISK_ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+_SCOPE_TEXT = {
+    "trust": "one per trust",
+    "risk": "one per open risk that calls for it",
+    "region": "one per run",
+}
+
+
+@dataclass
+class RunOptions:
+    """Everything ``qv reviews`` is asked to do.
+
+    The first nine fields are the command-line options.  The rest are for programmatic use
+    (tests, benchmarks): another pack registry, parameters directory, HTML exporter (an import
+    reference to a class with ``render(nb, *, title, trust_code, trust_name, review_year,
+    provenance, synthetic) -> str``), warm-up imports, or forcing the progress bar on or off.
+    """
+
+    trusts: list[str] = field(default_factory=list)
+    packs: list[str] = field(default_factory=list)
+    data_dir: Path | None = None
+    out_dir: Path = ROOT / "outputs"
+    year: str | None = None
+    jobs: int | None = None
+    force: bool = False
+    scheduler: str | None = None
+    engine: Literal["warm", "fresh"] = "warm"
+    registry: Sequence[PackKind] = PACKS
+    parameters_dir: Path | None = None
+    exporter: str = "qvlib.packs:PackExporter"
+    prewarm: tuple[str, ...] = PREWARM_MODULES
+    progress_bar: bool | None = None
+
+
+def load_dataset(path: Path, params: Parameters):
+    """Load and validate the data directory (:func:`qvlib.datasets.load`)."""
+    from qvlib.datasets import load
+
+    return load(path, params=params)
+
+
+def select_packs(
+    registry: Sequence[PackKind], requested: Sequence[str], trusts_filtered: bool
+) -> list[PackKind]:
+    """The pack kinds of a run, in registry order.
+
+    Unrequested kinds that are not ready (no notebook yet, or no finalize hook for a non-HTML
+    output) are skipped with a warning; the region
+    overview is left out of a run restricted with ``--trust`` unless requested.
+
+    Raises
+    ------
+    QvError
+        For an unknown pack name (listing the known ones) or a requested pack that is not
+        ready.
+    """
+    known = [kind.name for kind in registry]
+    unknown = [name for name in requested if name not in known]
+    if unknown:
+        raise QvError(f"unknown pack(s) {unknown}; known packs are {known}")
+    chosen = []
+    for kind in registry:
+        explicit = kind.name in requested
+        if requested and not explicit:
+            continue
+        missing = kind.missing()
+        if missing:
+            if explicit:
+                raise QvError(f"pack '{kind.name}' cannot be built: {missing}")
+            log.warning("pack '%s' skipped: %s", kind.name, missing)
+            continue
+        if kind.scope == "region" and trusts_filtered and not explicit:
+            continue
+        chosen.append(kind)
+    return chosen
+
+
+def _review_year(options: RunOptions, params: Parameters) -> str:
+    year = options.year or params.region.review_year
+    try:
+        return check_review_year(year)
+    except ValueError as exc:
+        raise QvError(f"--year: {exc}") from None
+
+
+def _trust_inputs(ds, params: Parameters, requested: Sequence[str], kinds: list[PackKind]):
+    available = list(ds.trust_codes)
+    if requested:
+        codes = [params.code_map.get(code, code) for code in requested]
+        unknown = [code for code in codes if code not in available]
+        if unknown:
+            raise QvError(f"unknown trust(s) {unknown}; the data has trusts {sorted(available)}")
+        codes = sorted(set(codes))
+    else:
+        codes = sorted(available)
+    missing = sorted(set(params.trusts) - set(available))
+    if missing:
+        log.warning("trust(s) %s have parameters but no data; no packs for them", missing)
+    selectors = {}
+    for kind in kinds:
+        if kind.scope != "risk":
+            continue
+        if kind.select_risks is None:
+            log.warning("pack '%s' has no risk selector yet; no briefs planned", kind.name)
+        else:
+            selectors[kind.name] = resolve(kind.select_risks)
+    inputs = []
+    for code in codes:
+        trust = ds.trust(code)
+        config = params.trusts.get(code)
+        inputs.append(
+            TrustInput(
+                code=code,
+                name=config.name if config else str(getattr(trust, "name", code)),
+                parameters=config.model_dump(mode="json") if config else {},
+                data_fingerprint=trust.fingerprint(),
+                risk_ids={
+                    name: _risk_ids(code, name, select(trust)) for name, select in selectors.items()
+                },
+            )
+        )
+    return inputs
+
+
+def _risk_ids(trust: str, pack: str, selected) -> list[str]:
+    ids = sorted({str(r) for r in selected})
+    bad = [r for r in ids if not _RISK_ID_RE.match(r)]
+    if bad:
+        raise QvError(
+            f"trust {trust}: risk id(s) {bad} selected for pack '{pack}' cannot name a file; "
+            "risk ids may hold letters, digits, '.', '_' and '-' only (fix the risk register)"
+        )
+    return ids
+
+
+def run_reviews(options: RunOptions) -> int:
+    """Build every out-of-date (trust, pack) of the run; return the exit code (0, 1 or 2)."""
+    console, errors = Console(), Console(stderr=True, soft_wrap=True)
+    if not console.is_terminal:
+        console = Console(width=160)  # a CI log: keep each summary row on one line
+    started = datetime.now(UTC).isoformat(timespec="seconds")
+    try:
+        params = load_parameters(options.parameters_dir)
+        year = _review_year(options, params)
+        kinds = select_packs(options.registry, options.packs, bool(options.trusts))
+        for kind in kinds:
+            check_notebook_parameters(kind)
+        if options.jobs is not None and options.jobs < 1:
+            raise QvError(f"--jobs {options.jobs}: give a number of workers of 1 or more")
+        config = WorkerConfig(
+            engine=options.engine, exporter=options.exporter, prewarm=options.prewarm
+        )
+        executor = make_executor(options.jobs or os.cpu_count() or 1, config, options.scheduler)
+        data_dir = Path(options.data_dir) if options.data_dir else params.region.data_path()
+        ds = load_dataset(data_dir, params)
+        trusts = _trust_inputs(ds, params, options.trusts, kinds)
+    except DataValidationError as exc:
+        errors.print(
+            f"qv reviews: the data in {data_dir} has problems; nothing was built.", markup=False
+        )
+        errors.print(str(exc), markup=False, highlight=False)
+        return EXIT_BAD_INPUT
+    except QvError as exc:
+        errors.print(f"qv reviews: {exc}", markup=False, highlight=False)
+        return EXIT_BAD_INPUT
+
+    out_dir = Path(options.out_dir)
+    year_dir = out_dir / year.replace("/", "-")
+    snapshot = Path(ds.write_snapshot(out_dir / ".snapshots"))
+    meta = dict(getattr(ds, "meta", {}) or {})
+    synthetic = bool(meta.get("synthetic", False))
+    provenance = {
+        "dataset": meta.get("name", data_dir.name),
+        "period": meta.get("period"),
+        "qvlib": qvlib.__version__,
+    }
+    jobs = plan_jobs(
+        kinds,
+        trusts,
+        region_name=params.region.region,
+        region_parameters=params.region.model_dump(mode="json"),
+        review_year=year,
+        year_dir=year_dir,
+        snapshot=snapshot,
+        code_sha256=code_fingerprint(),
+        provenance={k: v for k, v in provenance.items() if v is not None},
+        synthetic=synthetic,
+    )
+    previous = read_manifest(year_dir)
+    skipped = {j.key for j in jobs if not options.force and is_up_to_date(j, previous.get(j.key))}
+    due = [j for j in jobs if j.key not in skipped]
+    results: dict[str, JobResult] = {key: JobResult(key=key, status="skipped") for key in skipped}
+
+    by_key = {j.key: j for j in jobs}
+    with executor, RunProgress(console, len(jobs), len(skipped), options.progress_bar) as bar:
+        for result in executor.run(due):
+            results[result.key] = result
+            bar.advance(by_key[result.key], result)
+
+    inputs = {"data_files": data_files(data_dir), "snapshot": snapshot.name}
+    commit = git_commit()
+    entries = [
+        entry_for(
+            j,
+            results[j.key],
+            year_dir=year_dir,
+            inputs=inputs,
+            commit=commit,
+            previous=previous.get(j.key),
+        )
+        for j in jobs
+    ]
+    selected_packs = {k.name for k in kinds}
+    selected_trusts = {t.code for t in trusts}
+    planned = {j.key for j in jobs}
+    entries += [
+        e
+        for key, e in previous.items()
+        if key not in planned
+        and not (e.get("pack") in selected_packs and e.get("trust") in selected_trusts | {None})
+    ]
+    write_manifest(
+        year_dir,
+        entries,
+        run={
+            "started": started,
+            "finished": datetime.now(UTC).isoformat(timespec="seconds"),
+            "data_dir": display_path(data_dir),
+            "snapshot": snapshot.name,
+            "review_year": year,
+            "engine": options.engine,
+            "qvlib_version": qvlib.__version__,
+            "git_commit": commit,
+        },
+    )
+    write_index(
+        year_dir, entries, review_year=year, region=params.region.region, synthetic=synthetic
+    )
+    console.print(summary_table([(j, results[j.key]) for j in jobs], year_dir))
+    failed = [j.key for j in jobs if results[j.key].status == "failed"]
+    console.print(
+        f"{len(jobs) - len(skipped) - len(failed)} built, {len(failed)} failed, "
+        f"{len(skipped)} up to date; index: {year_dir / 'index.html'}",
+        markup=False,
+        highlight=False,
+    )
+    return EXIT_FAILED if failed else EXIT_OK
+
+
+def describe(registry: Sequence[PackKind] = PACKS, parameters_dir: Path | None = None) -> str:
+    """Text for ``qv list``: trusts, pack kinds, and each notebook's declared parameters."""
+    lines = []
+    try:
+        params = load_parameters(parameters_dir)
+    except QvError as exc:
+        lines += ["Trusts: parameters do not load:", str(exc)]
+    else:
+        lines.append(f"Trusts ({params.region.region}, review year {params.region.review_year}):")
+        lines += [f"  {code:<6} {t.name}" for code, t in params.trusts.items()]
+    lines += ["", "Packs (qv reviews --pack NAME):"]
+    for kind in registry:
+        lines.append(f"  {kind.name}: {kind.title}, {_SCOPE_TEXT[kind.scope]}")
+        if not kind.notebook.is_file():
+            lines.append(f"      notebook {display_path(kind.notebook)}: not written yet")
+            continue
+        if kind.missing():
+            lines.append(f"      not ready: {kind.missing()}")
+        lines.append(f"      notebook {display_path(kind.notebook)}; parameters:")
+        try:
+            declared = notebook_parameters(kind.notebook)
+        except QvError as exc:
+            lines.append(f"      {exc}")
+            continue
+        for p in declared.values():
+            typed = f"{p.name}: {p.type}" if p.type else p.name
+            injected = " (set by qv)" if p.name in INJECTED[kind.scope] else ""
+            help_text = f"  # {p.help}" if p.help else ""
+            lines.append(f"        {typed} = {p.default}{help_text}{injected}")
+    return "\n".join(lines)

@@ -1,0 +1,592 @@
+"""The runner: pack selection, notebook parameters, fingerprints, skipping, failures, records.
+
+Runs use tiny notebooks under tests/fixtures/notebooks, a stand-in dataset (a ``values.json``
+per data directory) and a plain nbconvert exporter, so they test the runner, not the packs.
+Tests that start kernels share one xdist group: they run one after another on one worker.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import re
+import zipfile
+from pathlib import Path
+
+import nbformat
+import pytest
+from nbconvert import HTMLExporter
+
+from qvlib.config import PARAMETERS_DIR
+from qvlib.errors import DataValidationError, NotebookParameterError, Problem, QvError
+from qvlib.runner import PACKS, PackKind, RunOptions, describe, run_reviews
+from qvlib.runner import run as run_module
+from qvlib.runner.engine import WorkerConfig, stable_cell_ids, write_atomic
+from qvlib.runner.executors import make_executor
+from qvlib.runner.plan import (
+    Job,
+    TrustInput,
+    is_up_to_date,
+    job_fingerprint,
+    notebook_parameters,
+    plan_jobs,
+)
+from qvlib.runner.record import write_index
+from qvlib.runner.run import select_packs
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "notebooks"
+kernels = pytest.mark.xdist_group("kernels")
+
+
+# --- stand-ins for qvlib.datasets and qvlib.packs -------------------------------------------
+
+
+class FakeTrust:
+    def __init__(self, code: str, value: int, risks: list[str]):
+        self.code, self.value, self.risks = code, value, risks
+        self.name = f"Trust {code}"
+
+    def fingerprint(self) -> str:
+        return hashlib.sha256(f"{self.code}={self.value}".encode()).hexdigest()
+
+
+class FakeDataset:
+    meta = {"name": "fixture data", "synthetic": True}
+
+    def __init__(self, document: dict):
+        self.values = document["values"]
+        self.risks = document.get("risks", {})
+        self.trust_codes = sorted(self.values)
+
+    def trust(self, code: str) -> FakeTrust:
+        return FakeTrust(code, self.values[code], self.risks.get(code, []))
+
+    def write_snapshot(self, directory: Path) -> Path:
+        text = json.dumps(self.values, sort_keys=True)
+        path = Path(directory) / hashlib.sha256(text.encode()).hexdigest()[:12]
+        path.mkdir(parents=True, exist_ok=True)
+        (path / "values.json").write_text(text)
+        return path
+
+
+def select_fixture_risks(trust: FakeTrust) -> list[str]:
+    return trust.risks
+
+
+def zip_finalizer(nb, html: str, job: Job) -> list[Path]:
+    """A finalize hook like the CQC bundle's: the pack is a zip holding the summary page."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr(zipfile.ZipInfo("summary.html", (2025, 1, 1, 0, 0, 0)), html)
+        archive.writestr(zipfile.ZipInfo("cells.txt", (2025, 1, 1, 0, 0, 0)), str(len(nb.cells)))
+    write_atomic(job.output, buffer.getvalue())
+    return [job.output]
+
+
+class PlainExporter:
+    """What PackExporter does, minus the template: the notebook's outputs as HTML."""
+
+    def __init__(self):
+        self.exporter = HTMLExporter(template_name="basic", exclude_input=True)
+
+    def render(self, nb, *, title, trust_code, trust_name, review_year, provenance, synthetic):
+        body, _ = self.exporter.from_notebook_node(nb)
+        return f"<h1>{title} {trust_code} {trust_name} {review_year} {provenance}</h1>{body}"
+
+
+EXPORTER = f"{PlainExporter.__module__}:PlainExporter"
+
+
+def kind(name: str, scope: str = "trust", **extra) -> PackKind:
+    return PackKind(
+        name=name, notebook=FIXTURES / f"{name}.ipynb", title=name.title(), scope=scope, **extra
+    )
+
+
+ECHO, LEAKY, FAILING = kind("echo"), kind("leaky"), kind("failing")
+BRIEF = kind("brief", "risk", output="{pack}-{risk_id}.html", select_risks=select_fixture_risks)
+REGION = kind("region", "region")
+BUNDLE = PackKind(
+    name="bundle",
+    notebook=FIXTURES / "echo.ipynb",
+    title="Bundle",
+    output="{pack}.zip",
+    finalize=f"{__name__}:zip_finalizer",
+)
+
+
+@pytest.fixture
+def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, Path]:
+    """Parameters for trusts AAA, BBB, CCC, a data directory, and an output directory."""
+    params = tmp_path / "parameters"
+    (params / "trusts").mkdir(parents=True)
+    (params / "region.yaml").write_text((PARAMETERS_DIR / "region.yaml").read_text())
+    for code in ("AAA", "BBB", "CCC"):
+        (params / "trusts" / f"{code}.yaml").write_text(
+            f"code: {code}\nname: {code} Hospitals NHS Trust\ntype: acute\nicb: Test ICB\n"
+            "sites: [Main site]\n"
+        )
+    data = tmp_path / "data"
+    data.mkdir()
+    set_values(data, {"AAA": 1, "BBB": 2, "CCC": 3}, {"AAA": ["R2", "R1"]})
+    monkeypatch.setattr(
+        run_module,
+        "load_dataset",
+        lambda path, params: FakeDataset(json.loads((Path(path) / "values.json").read_text())),
+    )
+    # Other work may edit qvlib while a test runs; these tests are about data and notebooks.
+    monkeypatch.setattr(run_module, "code_fingerprint", lambda: "fixed")
+    return {"params": params, "data": data, "out": tmp_path / "out"}
+
+
+def set_values(data: Path, values: dict, risks: dict | None = None) -> None:
+    (data / "values.json").write_text(json.dumps({"values": values, "risks": risks or {}}))
+
+
+def options(project, registry, **overrides) -> RunOptions:
+    settings = dict(
+        data_dir=project["data"],
+        out_dir=project["out"],
+        registry=registry,
+        jobs=1,
+        parameters_dir=project["params"],
+        exporter=EXPORTER,
+        prewarm=("pandas",),
+        progress_bar=False,
+    )
+    settings.update(overrides)
+    return RunOptions(**settings)
+
+
+def manifest(project) -> dict:
+    return json.loads((project["out"] / "2025-26" / "manifest.json").read_text())
+
+
+def statuses(project) -> dict[str, str]:
+    return {e["key"]: e["status"] for e in manifest(project)["outputs"]}
+
+
+def html_files(root: Path) -> dict[str, bytes]:
+    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*.html"))}
+
+
+def temp_files(root: Path) -> list[Path]:
+    return [p for p in root.rglob(".*") if ".tmp" in p.name]
+
+
+# --- checks made before anything runs ---------------------------------------------------------
+
+
+def test_undeclared_parameter_is_rejected_before_any_kernel_starts(project, capsys):
+    undeclared = kind("undeclared")
+    code = run_reviews(options(project, [ECHO, undeclared]))
+    err = capsys.readouterr().err
+    assert code == 2
+    assert "undeclared.ipynb" in err and "['data']" in err
+    assert not project["out"].exists()
+
+
+def test_notebook_without_parameters_cell_is_an_error(tmp_path):
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("x = 1")])
+    path = tmp_path / "bare.ipynb"
+    nbformat.write(nb, path)
+    with pytest.raises(NotebookParameterError, match="no cell tagged 'parameters'"):
+        notebook_parameters(path)
+
+
+def test_notebook_parameters_are_read_with_types_and_help():
+    found = notebook_parameters(FIXTURES / "brief.ipynb")
+    assert list(found) == ["trust_code", "review_year", "data", "risk_id"]
+    assert found["risk_id"].type == "str"
+    assert found["risk_id"].default == '"R1"'
+    assert found["risk_id"].help == "the risk this brief is about"
+
+
+def test_unknown_pack_is_an_error_listing_the_known_ones(project, capsys):
+    assert run_reviews(options(project, [ECHO, FAILING], packs=["echoes"])) == 2
+    err = capsys.readouterr().err
+    assert "echoes" in err and "'echo'" in err and "'failing'" in err
+
+
+def test_requested_pack_without_notebook_is_an_error_unrequested_is_skipped(caplog):
+    ghost = PackKind(name="ghost", notebook=FIXTURES / "ghost.ipynb", title="Ghost")
+    with pytest.raises(QvError, match="ghost.ipynb does not exist"):
+        select_packs([ECHO, ghost], ["ghost"], trusts_filtered=False)
+    assert select_packs([ECHO, ghost], [], trusts_filtered=False) == [ECHO]
+    assert "ghost" in caplog.text
+
+
+def test_pack_with_non_html_output_needs_a_finalize_hook():
+    zipped = kind("echo", output="{pack}.zip")
+    with pytest.raises(QvError, match="needs a finalize hook"):
+        select_packs([zipped], ["echo"], trusts_filtered=False)
+    assert select_packs([zipped], [], trusts_filtered=False) == []
+    hooked = kind("echo", output="{pack}.zip", finalize="zipfile:ZipFile")
+    assert select_packs([hooked], ["echo"], trusts_filtered=False) == [hooked]
+
+
+def test_region_pack_is_left_out_of_a_trust_run_unless_requested():
+    assert select_packs([ECHO, REGION], [], trusts_filtered=True) == [ECHO]
+    assert select_packs([ECHO, REGION], [], trusts_filtered=False) == [ECHO, REGION]
+    assert select_packs([ECHO, REGION], ["region"], trusts_filtered=True) == [REGION]
+
+
+def test_registry_names_are_the_documented_pack_names():
+    assert [k.name for k in PACKS] == [
+        "desktop-review-dashboard",
+        "annual-review-pack",
+        "cqc-response-bundle",
+        "triggered-visit-brief",
+        "learner-educator-visit-brief",
+        "region-overview",
+    ]
+    by_name = {k.name: k for k in PACKS}
+    assert by_name["cqc-response-bundle"].output_name() == "cqc-response-bundle.zip"
+    assert by_name["triggered-visit-brief"].output_name("R7") == "triggered-visit-brief-R7.html"
+    assert by_name["region-overview"].scope == "region"
+
+
+def test_scheduler_fails_with_install_hint():
+    with pytest.raises(QvError, match="install the 'dask' extra"):
+        make_executor(2, WorkerConfig(), scheduler="tcp://10.0.0.1:8786")
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        ({"year": "2025-26"}, "YYYY/YY"),
+        ({"trusts": ["ZZZ"]}, "unknown trust(s) ['ZZZ']"),
+        ({"scheduler": "tcp://x:1"}, "dask"),
+        ({"jobs": 0}, "--jobs 0"),
+    ],
+)
+def test_bad_options_exit_2_with_a_message(project, capsys, overrides, message):
+    assert run_reviews(options(project, [ECHO], **overrides)) == 2
+    assert message in capsys.readouterr().err
+    assert not (project["out"] / "2025-26").exists()
+
+
+def test_risk_ids_that_cannot_name_a_file_are_rejected(project, capsys):
+    set_values(project["data"], {"AAA": 1}, {"AAA": ["R1", "../../etc"]})
+    assert run_reviews(options(project, [BRIEF])) == 2
+    assert "['../../etc']" in capsys.readouterr().err
+
+
+def test_invalid_data_prints_the_report_and_builds_nothing(project, monkeypatch, capsys):
+    problem = Problem("local/risks.csv", 4, "likelihood", "9", "an integer 1-5")
+
+    def bad_load(path, params):
+        raise DataValidationError([problem])
+
+    monkeypatch.setattr(run_module, "load_dataset", bad_load)
+    assert run_reviews(options(project, [ECHO])) == 2
+    err = capsys.readouterr().err
+    assert "local/risks.csv" in err and "row 4" in err and "an integer 1-5" in err
+    assert not project["out"].exists()
+
+
+def test_describe_lists_trusts_packs_and_parameters(project):
+    text = describe([ECHO, BRIEF, kind("ghost")], project["params"])
+    assert "AAA    AAA Hospitals NHS Trust" in text
+    assert "brief: Brief, one per open risk that calls for it" in text
+    assert 'risk_id: str = "R1"  # the risk this brief is about (set by qv)' in text
+    assert "ghost.ipynb: not written yet" in text
+
+
+# --- planning and fingerprints ----------------------------------------------------------------
+
+
+FINGERPRINT_INPUTS = dict(
+    notebook_sha256="n",
+    code_sha256="c",
+    parameters={"trust": {"code": "AAA"}},
+    data_fingerprint="d",
+    pack="echo",
+    risk_id=None,
+    review_year="2025/26",
+)
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("notebook_sha256", "n2"),
+        ("code_sha256", "c2"),
+        ("parameters", {"trust": {"code": "AAA", "sites": ["X"]}}),
+        ("data_fingerprint", "d2"),
+        ("pack", "other"),
+        ("risk_id", "R1"),
+        ("review_year", "2026/27"),
+    ],
+)
+def test_fingerprint_changes_with_each_input(field, value):
+    base = job_fingerprint(**FINGERPRINT_INPUTS)
+    assert job_fingerprint(**FINGERPRINT_INPUTS) == base
+    assert job_fingerprint(**{**FINGERPRINT_INPUTS, field: value}) != base
+
+
+def plan(tmp_path, kinds=(ECHO, BRIEF, REGION)):
+    trusts = [
+        TrustInput("AAA", "A trust", {"code": "AAA"}, "fa", {"brief": ["R1", "R2"]}),
+        TrustInput("BBB", "B trust", {"code": "BBB"}, "fb", {"brief": []}),
+    ]
+    return plan_jobs(
+        kinds,
+        trusts,
+        region_name="Wessex",
+        region_parameters={"r": 1},
+        review_year="2025/26",
+        year_dir=tmp_path / "2025-26",
+        snapshot=tmp_path / "snap",
+        code_sha256="c",
+        provenance={"dataset": "x"},
+        synthetic=True,
+    )
+
+
+def test_plan_lays_out_outputs_and_injects_parameters(tmp_path):
+    jobs = plan(tmp_path)
+    year = tmp_path / "2025-26"
+    assert [j.key for j in jobs] == [
+        "AAA/echo",
+        "BBB/echo",
+        "AAA/brief-R1",
+        "AAA/brief-R2",
+        "region",
+    ]
+    by_key = {j.key: j for j in jobs}
+    assert by_key["AAA/echo"].output == year / "AAA" / "echo.html"
+    assert by_key["AAA/echo"].executed == year / "AAA" / "executed" / "echo.ipynb"
+    assert by_key["AAA/brief-R2"].output == year / "AAA" / "brief-R2.html"
+    assert by_key["AAA/brief-R2"].parameters == {
+        "trust_code": "AAA",
+        "review_year": "2025/26",
+        "data": str(tmp_path / "snap"),
+        "risk_id": "R2",
+    }
+    assert by_key["region"].output == year / "region.html"
+    assert by_key["region"].parameters == {"review_year": "2025/26", "data": str(tmp_path / "snap")}
+    assert len({j.fingerprint for j in jobs}) == len(jobs)
+    assert [j.fingerprint for j in plan(tmp_path)] == [j.fingerprint for j in jobs]
+
+
+def test_up_to_date_needs_same_fingerprint_a_good_status_and_the_output(tmp_path):
+    job = plan(tmp_path, [ECHO])[0]
+    good = {"status": "built", "fingerprint": job.fingerprint}
+    assert not is_up_to_date(job, good)  # output missing
+    write_atomic(job.output, "<p>pack</p>")
+    assert is_up_to_date(job, good)
+    assert is_up_to_date(job, {**good, "status": "skipped"})
+    assert not is_up_to_date(job, {**good, "status": "failed"})
+    assert not is_up_to_date(job, {**good, "fingerprint": "other"})
+    assert not is_up_to_date(job, None)
+
+
+# --- writing ----------------------------------------------------------------------------------
+
+
+def test_write_atomic_replaces_whole_files_and_leaves_no_temp_files(tmp_path, monkeypatch):
+    target = tmp_path / "a" / "pack.html"
+    write_atomic(target, "first")
+    write_atomic(target, "second")
+    assert target.read_text() == "second"
+
+    def broken_replace(src, dst):
+        raise OSError("disk full")
+
+    monkeypatch.setattr("qvlib.runner.engine.os.replace", broken_replace)
+    with pytest.raises(OSError):
+        write_atomic(target, "third")
+    assert target.read_text() == "second"
+    assert temp_files(tmp_path) == []
+
+
+def test_cell_ids_derive_from_the_job_and_position():
+    cells = [nbformat.v4.new_code_cell("1"), nbformat.v4.new_markdown_cell("m")]
+    first = stable_cell_ids(nbformat.v4.new_notebook(cells=cells), "AAA/echo")
+    ids = [c["id"] for c in first.cells]
+    again = stable_cell_ids(nbformat.v4.new_notebook(cells=[dict(c) for c in cells]), "AAA/echo")
+    assert [c["id"] for c in again.cells] == ids
+    assert len(set(ids)) == 2 and all(re.fullmatch(r"[0-9a-f]{16}", i) for i in ids)
+    other = stable_cell_ids(nbformat.v4.new_notebook(cells=cells), "BBB/echo")
+    assert [c["id"] for c in other.cells] != ids
+
+
+def test_index_escapes_values_links_relatively_and_is_offline(tmp_path):
+    entries = [
+        {
+            "key": "AAA/echo",
+            "trust": "AAA",
+            "trust_name": "<script>alert(1)</script>",
+            "pack": "echo",
+            "title": "Echo",
+            "path": "AAA/echo.html",
+            "status": "built",
+        },
+        {
+            "key": "BBB/echo",
+            "trust": "BBB",
+            "trust_name": "B",
+            "pack": "echo",
+            "title": "Echo",
+            "path": "BBB/echo.html",
+            "status": "failed",
+            "error": "ValueError: <b>bad</b>",
+            "executed": "BBB/executed/echo.ipynb",
+            "stale_output": True,
+        },
+        {
+            "key": "region",
+            "trust": None,
+            "pack": "region",
+            "title": "Region",
+            "path": "region.html",
+            "status": "skipped",
+        },
+    ]
+    path = write_index(tmp_path, entries, review_year="2025/26", region="Wessex", synthetic=True)
+    text = path.read_text()
+    assert "<script>" not in text and "&lt;script&gt;" in text
+    assert "&lt;b&gt;bad&lt;/b&gt;" in text
+    assert 'href="AAA/echo.html"' in text and 'href="BBB/executed/echo.ipynb"' in text
+    assert "previous output (out of date)" in text and "SYNTHETIC" in text
+    assert "http" not in text and "//" not in text
+    assert text.index("Region") < text.index("AAA")
+    first = path.read_bytes()
+    write_index(tmp_path, entries[::-1], review_year="2025/26", region="Wessex", synthetic=True)
+    assert path.read_bytes() == first
+
+
+# --- runs that start kernels ------------------------------------------------------------------
+
+
+@kernels
+def test_failing_trust_skip_and_rebuild_only_what_changed(project, capsys):
+    assert run_reviews(options(project, [ECHO, FAILING, BRIEF, REGION, BUNDLE])) == 1
+    out = capsys.readouterr().out
+    year = project["out"] / "2025-26"
+    # The failing trust: annotated executed notebook kept, no HTML; every other pack built.
+    assert not (year / "BBB" / "failing.html").exists()
+    executed = nbformat.read(year / "BBB" / "executed" / "failing.ipynb", as_version=4)
+    assert "papermill-error-cell-tag" in executed.cells[0].metadata.get("tags", [])
+    assert "planted failure for BBB" in json.dumps(executed.cells[-1].outputs)
+    built = {p.relative_to(year).as_posix() for p in year.rglob("*.html")}
+    assert built == {
+        "AAA/echo.html",
+        "BBB/echo.html",
+        "CCC/echo.html",
+        "AAA/failing.html",
+        "CCC/failing.html",
+        "AAA/brief-R1.html",
+        "AAA/brief-R2.html",
+        "region.html",
+        "index.html",
+    }
+    assert "AAA 2025/26: 1" in (year / "AAA" / "echo.html").read_text()
+    assert "AAA R2" in (year / "AAA" / "brief-R2.html").read_text()
+    with zipfile.ZipFile(year / "CCC" / "bundle.zip") as archive:
+        assert "CCC 2025/26: 3" in archive.read("summary.html").decode()
+    entry = next(e for e in manifest(project)["outputs"] if e["key"] == "BBB/failing")
+    assert entry["status"] == "failed" and "planted failure for BBB" in entry["error"]
+    assert entry["executed"] == "BBB/executed/failing.ipynb"
+    assert "failed  BBB/failing" in out  # the progress line
+    assert re.search(r"BBB\s+│\s+failing\s+│\s+failed\s+│.*ValueError", out)  # the summary
+    assert "planted failure for BBB" in out
+    assert temp_files(project["out"]) == []
+    echo = next(e for e in manifest(project)["outputs"] if e["key"] == "AAA/echo")
+    page = (year / "AAA" / "echo.html").read_bytes()
+    assert echo["output_sha256"] == hashlib.sha256(page).hexdigest()
+    assert echo["inputs"]["parameters"]["trust_code"] == "AAA"
+    assert echo["inputs"]["data_files"][0]["path"] == "values.json"
+
+    # Unchanged re-run of the packs that built: nothing to do.
+    before = {p: p.stat().st_mtime_ns for p in year.rglob("*.html") if p.name != "index.html"}
+    assert run_reviews(options(project, [ECHO, BRIEF, REGION], packs=["echo", "brief"])) == 0
+    assert statuses(project) == {  # failing and region were not selected: records kept
+        "AAA/echo": "skipped",
+        "BBB/echo": "skipped",
+        "CCC/echo": "skipped",
+        "AAA/failing": "built",
+        "BBB/failing": "failed",
+        "CCC/failing": "built",
+        "AAA/brief-R1": "skipped",
+        "AAA/brief-R2": "skipped",
+        "region": "built",
+        "AAA/bundle": "built",
+        "BBB/bundle": "built",
+        "CCC/bundle": "built",
+    }
+    assert all(p.stat().st_mtime_ns == t for p, t in before.items())
+
+    # Change AAA's data: only AAA's packs (and the region's) are rebuilt; the failure re-runs.
+    set_values(project["data"], {"AAA": 10, "BBB": 2, "CCC": 3}, {"AAA": ["R2", "R1"]})
+    assert run_reviews(options(project, [ECHO, FAILING, BRIEF, REGION, BUNDLE])) == 1
+    assert statuses(project) == {
+        "AAA/echo": "built",
+        "BBB/echo": "skipped",
+        "CCC/echo": "skipped",
+        "AAA/failing": "built",
+        "BBB/failing": "failed",
+        "CCC/failing": "skipped",
+        "AAA/brief-R1": "built",
+        "AAA/brief-R2": "built",
+        "region": "built",
+        "AAA/bundle": "built",
+        "BBB/bundle": "skipped",
+        "CCC/bundle": "skipped",
+    }
+    assert "AAA 2025/26: 10" in (year / "AAA" / "echo.html").read_text()
+
+
+@kernels
+def test_warm_kernel_in_any_order_gives_the_bytes_of_fresh_kernels(project, tmp_path):
+    two = {"trusts": ["AAA", "BBB"]}
+    warm = options(project, [LEAKY, ECHO], out_dir=tmp_path / "warm", **two)
+    fresh = options(project, [ECHO, LEAKY], out_dir=tmp_path / "fresh", engine="fresh", **two)
+    assert run_reviews(warm) == 0
+    assert run_reviews(fresh) == 0
+    warm_html, fresh_html = html_files(tmp_path / "warm"), html_files(tmp_path / "fresh")
+    assert len(warm_html) == 5
+    assert warm_html == fresh_html
+    echo = warm_html["2025-26/BBB/echo.html"].decode()
+    # The leaky notebook ran before it on the same kernel and changed all of this.
+    assert "leaks [] cwd notebooks env None" in echo and "max_rows 60" in echo
+    assert "UserWarning: echo warning" in echo
+
+
+@kernels
+def test_warm_kernel_runs_qvlib_setup_again_and_resets_altair(project, tmp_path):
+    # qvlib.charts is imported during the warm-up; a notebook importing it must still get its
+    # theme and renderer, and a notebook that does not must see altair's defaults.
+    warm = options(
+        project,
+        [kind("charted"), kind("probe")],
+        trusts=["AAA", "BBB"],
+        prewarm=("altair", "qvlib.charts"),
+    )
+    assert run_reviews(warm) == 0
+    year = project["out"] / "2025-26"
+    states = {
+        (trust, name): re.search(
+            r"altair_state=(\w+)/(\w+)", (year / trust / f"{name}.html").read_text()
+        )
+        for trust in ("AAA", "BBB")
+        for name in ("charted", "probe")
+    }
+    states = {key: match.groups() for key, match in states.items()}
+    # The second charted notebook ran after the first on the same kernel: same set-up.
+    assert states["AAA", "charted"] == states["BBB", "charted"] != ("default", "default")
+    assert states["AAA", "probe"] == states["BBB", "probe"] == ("default", "default")
+
+
+@kernels
+def test_one_worker_and_two_workers_build_the_same_bytes(project, tmp_path):
+    assert run_reviews(options(project, [ECHO], out_dir=tmp_path / "one", jobs=1)) == 0
+    assert run_reviews(options(project, [ECHO], out_dir=tmp_path / "two", jobs=2)) == 0
+    one, two = html_files(tmp_path / "one"), html_files(tmp_path / "two")
+    assert len(one) == 4 and one == two
+    assert temp_files(tmp_path) == []
+    executed = [tmp_path / d / "2025-26/CCC/executed/echo.ipynb" for d in ("one", "two")]
+    ids = [[c["id"] for c in nbformat.read(p, as_version=4).cells] for p in executed]
+    assert ids[0] == ids[1]
