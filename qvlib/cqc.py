@@ -133,9 +133,11 @@ def cqc_extracts(review: TrustReview, request: CqcRequest) -> dict[str, pd.DataF
     """
     region = review.region
     risks = review.interventions[request.in_scope(review.interventions)]
-    visits = review.visits[request.in_scope(review.visits) & request.in_period(review.visits["date"])]
+    visits = review.visits
+    visits = visits[request.in_scope(visits) & request.in_period(visits["date"])]
     actions = review.actions
-    actions = actions[actions["visit_id"].isin(visits["visit_id"]) | (actions["status"] != "closed")]
+    still_open = actions["status"] != "closed"
+    actions = actions[actions["visit_id"].isin(visits["visit_id"]) | still_open]
     actions = actions[request.in_scope(actions)]
     years = range(request.start.year, request.end.year + 1)
     nts = review.nts[
@@ -151,20 +153,51 @@ def cqc_extracts(review: TrustReview, request: CqcRequest) -> dict[str, pd.DataF
     practice = practice[request.in_scope(practice) & request.in_period(practice["date"])]
     extracts = {
         "open_risks": risks[
-            ["risk_id", "trust_code", "site", "specialty", "summary", "band", "score",
-             "isf_level", "intervention", "reason", "covering_visit_id"]
+            [
+                "risk_id",
+                "trust_code",
+                "site",
+                "specialty",
+                "summary",
+                "band",
+                "score",
+                "isf_level",
+                "intervention",
+                "reason",
+                "covering_visit_id",
+            ]
         ],
         "visits": visits[
-            ["visit_id", "trust_code", "visit_type", "date", "site", "specialty",
-             "outcome_summary"]
+            ["visit_id", "trust_code", "visit_type", "date", "site", "specialty", "outcome_summary"]
         ].sort_values(["date", "visit_id"]),
         "visit_actions": actions[
-            ["visit_id", "ref", "kind", "domain", "required_action", "owner", "due", "status",
-             "closed", "overdue"]
+            [
+                "visit_id",
+                "ref",
+                "kind",
+                "domain",
+                "required_action",
+                "owner",
+                "due",
+                "status",
+                "closed",
+                "overdue",
+            ]
         ].sort_values(["visit_id", "ref"]),
         "survey_outcomes": nts[
-            ["year", "trust_code", "site", "programme_group", "specialty", "indicator", "n",
-             "score", "benchmark_mean", "outcome_final", "suppressed"]
+            [
+                "year",
+                "trust_code",
+                "site",
+                "programme_group",
+                "specialty",
+                "indicator",
+                "n",
+                "score",
+                "benchmark_mean",
+                "outcome_final",
+                "suppressed",
+            ]
         ].sort_values(["year", "site", "specialty", "indicator"]),
         "nets": nets[["year", "trust_code", "indicator", "n", "pct_positive", "suppressed"]],
         "lda_compliance": lda[["trust_code", "year", "schedule_item", "status", "note"]],
@@ -225,8 +258,10 @@ def _executed_parameters(nb: Any) -> dict[str, Any]:
         for cell in nb.cells:
             if cell.cell_type == "code" and tag in cell.metadata.get("tags", []):
                 for node in ast.parse(cell.source).body:
-                    target = node.target if isinstance(node, ast.AnnAssign) else (
-                        node.targets[0] if isinstance(node, ast.Assign) else None
+                    target = (
+                        node.target
+                        if isinstance(node, ast.AnnAssign)
+                        else (node.targets[0] if isinstance(node, ast.Assign) else None)
                     )
                     if isinstance(target, ast.Name) and node.value is not None:
                         values[target.id] = ast.literal_eval(node.value)

@@ -379,6 +379,21 @@ def _get(frame: pd.DataFrame, index, column: str):
     return frame.at[index, column] if index in frame.index else None
 
 
+def _review_of(trust_data: TrustData) -> TrustReview:
+    region = load_region_cached()
+    return TrustReview(data=trust_data, region=region, review_year=region.review_year)
+
+
+def triggered_visit_risks(trust_data: TrustData) -> list[str]:
+    """Runner hook: the open risks of a trust that call for a triggered-visit brief."""
+    return _review_of(trust_data).brief_risk_ids("triggered-visit-brief")
+
+
+def learner_educator_visit_risks(trust_data: TrustData) -> list[str]:
+    """Runner hook: the open risks of a trust that call for a learner/educator visit brief."""
+    return _review_of(trust_data).brief_risk_ids("learner-educator-visit-brief")
+
+
 def open_review(
     trust_code: str,
     review_year: str | None = None,
