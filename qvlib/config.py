@@ -102,6 +102,17 @@ class Attendees(_Strict):
     trust: list[str]
 
 
+class LearnerEducatorFormats(_Strict):
+    """How a learner/educator visit brief recommends meeting learners."""
+
+    #: Risk themes for which learners are better heard one at a time (a drop-in clinic).
+    drop_in_themes: list[str] = ["undermining", "bullying", "harassment", "psychological safety"]
+    #: Fewer learners in post than this at the environment: a drop-in clinic, not a group.
+    small_group_below: Annotated[int, Field(ge=1)] = 10
+    #: The recommended way of holding the sessions; the other is offered alongside.
+    mode: Literal["face-to-face", "virtual"] = "face-to-face"
+
+
 class RegionConfig(_Strict):
     """Everything in ``parameters/region.yaml``."""
 
@@ -120,6 +131,9 @@ class RegionConfig(_Strict):
     immediate_requirement_working_days: Annotated[int, Field(ge=1)] = 5
     attendees: Attendees
     triggered_visit_panel: list[str]
+    #: Quality framework domain -> questions a visit panel asks (visit briefs' checklist).
+    visit_questions: dict[str, list[str]] = {}
+    learner_educator_formats: LearnerEducatorFormats = LearnerEducatorFormats()
 
     @field_validator("review_year")
     @classmethod
@@ -142,6 +156,16 @@ class RegionConfig(_Strict):
                 raise ValueError(
                     f"{key} names unknown band(s) {unknown}; bands are {sorted(names)}"
                 )
+        return self
+
+    @model_validator(mode="after")
+    def _question_domains_known(self) -> RegionConfig:
+        unknown = [domain for domain in self.visit_questions if domain not in self.domains]
+        if unknown:
+            raise ValueError(
+                f"visit_questions names unknown domain(s) {unknown}; each key must be one of "
+                f"the domains {self.domains}"
+            )
         return self
 
     def data_path(self) -> Path:

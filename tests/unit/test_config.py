@@ -121,3 +121,24 @@ def test_review_year_accepts_consecutive_years_only(start):
     )
     with pytest.raises(ValueError):
         check_review_year(f"{start}/{(start + 2) % 100:02d}")
+
+
+def test_visit_questions_must_name_configured_domains(params_dir):
+    _edit(params_dir / "region.yaml", visit_questions={"Astrology": ["Is Mercury retrograde?"]})
+    with pytest.raises(ConfigError) as err:
+        load_region(params_dir / "region.yaml")
+    message = str(err.value)
+    assert "region.yaml" in message and "visit_questions" in message
+    assert "'Astrology'" in message and "Learning environment and culture" in message
+
+
+def test_committed_visit_questions_cover_every_domain():
+    region = load_region()
+    assert list(region.visit_questions) == region.domains
+    assert all(region.visit_questions[domain] for domain in region.domains)
+
+
+def test_learner_educator_formats_mode_is_checked(params_dir):
+    _edit(params_dir / "region.yaml", learner_educator_formats__mode="carrier pigeon")
+    with pytest.raises(ConfigError, match="learner_educator_formats.mode.*carrier pigeon"):
+        load_region(params_dir / "region.yaml")
