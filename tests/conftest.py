@@ -1,7 +1,61 @@
-"""Shared test settings."""
+"""Shared test settings and the one build of every pack from the sample data."""
 
+import fcntl
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
 from hypothesis import settings
+
+from qvlib.config import ROOT
 
 # Property tests run on every `make test`; keep them quick and free of flaky deadlines.
 settings.register_profile("qv", max_examples=60, deadline=None)
 settings.load_profile("qv")
+
+
+def run_qv(*args: str, check: bool = False) -> subprocess.CompletedProcess:
+    """Run the ``qv`` command as a user would, from the repository root."""
+    return subprocess.run(
+        [sys.executable, "-m", "qvlib", *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=check,
+        timeout=1800,
+    )
+
+
+@pytest.fixture(scope="session")
+def qv_cli():
+    """:func:`run_qv`, for tests that run the command line."""
+    return run_qv
+
+
+def _shared_dir(tmp_path_factory) -> Path:
+    """A directory shared by every xdist worker of this session (and by nothing else)."""
+    base = tmp_path_factory.getbasetemp()
+    return base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+
+
+@pytest.fixture(scope="session")
+def sample_build(tmp_path_factory) -> Path:
+    """``qv reviews`` of every pack for every trust from data/sample, built once per session.
+
+    Returns the year directory (``<out>/2025-26``).  Whichever worker gets here first builds;
+    the others wait on the lock and reuse the result.
+    """
+    shared = _shared_dir(tmp_path_factory)
+    out = shared / "sample-build"
+    with open(shared / "sample-build.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        done = out / "exit-code"
+        if not done.exists():
+            result = run_qv("reviews", "--out", str(out), "--jobs", "2")
+            (out / "log.txt").write_text(result.stdout + result.stderr)
+            done.write_text(str(result.returncode))
+    code = int(done.read_text())
+    assert code == 0, (out / "log.txt").read_text()[-5000:]
+    return out / "2025-26"

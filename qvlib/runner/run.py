@@ -20,9 +20,9 @@ import os
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from rich.console import Console
 
@@ -189,6 +189,14 @@ def _risk_ids(trust: str, pack: str, selected) -> list[str]:
     return ids
 
 
+def _period_text(period: Any) -> str | None:
+    """``dataset.yaml``'s period as words, e.g. '1 April 2022 to 31 March 2026'."""
+    if not isinstance(period, dict) or not {"start", "end"} <= set(period):
+        return None if period is None else str(period)
+    days = [date.fromisoformat(str(period[key])) for key in ("start", "end")]
+    return " to ".join(f"{day.day} {day:%B %Y}" for day in days)
+
+
 def run_reviews(options: RunOptions) -> int:
     """Build every out-of-date (trust, pack) of the run; return the exit code (0, 1 or 2)."""
     console, errors = Console(), Console(stderr=True, soft_wrap=True)
@@ -227,8 +235,8 @@ def run_reviews(options: RunOptions) -> int:
     synthetic = bool(meta.get("synthetic", False))
     provenance = {
         "dataset": meta.get("name", data_dir.name),
-        "period": meta.get("period"),
-        "qvlib": qvlib.__version__,
+        "data period": _period_text(meta.get("period")),
+        "software": f"qv {qvlib.__version__}",
     }
     jobs = plan_jobs(
         kinds,
