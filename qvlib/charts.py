@@ -675,3 +675,124 @@ def chart_learners(
             height=CHART_HEIGHT,
         )
     )
+
+
+def _trust_axis(frame: pd.DataFrame, sort: Any) -> alt.Y:
+    """The trust axis of a region chart: ``short_name``, else ``trust_name``, else the code."""
+    field = next(c for c in ("short_name", "trust_name", "trust_code") if c in frame.columns)
+    return alt.Y(f"{field}:N", title=None, sort=sort, axis=alt.Axis(labelLimit=320))
+
+
+def _trust_tooltip(frame: pd.DataFrame) -> list[alt.Tooltip]:
+    tooltip = [alt.Tooltip("trust_code:N", title="Trust")]
+    if "trust_name" in frame.columns:
+        tooltip.append(alt.Tooltip("trust_name:N", title="Name"))
+    return tooltip
+
+
+def chart_region_risks(
+    risks_by_band: pd.DataFrame,
+    *,
+    bands: Sequence[str] | None = None,
+    title: str | None = None,
+) -> alt.Chart:
+    """Open education risks of every trust, stacked by band, most open risks first.
+
+    Parameters
+    ----------
+    risks_by_band
+        ``trust_code``, ``band``, ``open`` (one row per trust and band); optional
+        ``short_name`` or ``trust_name`` labels the bars (else the code).
+    bands
+        Band names lowest first (from ``RegionConfig``); the data file's order by default.
+    title
+        Chart title; "Open risks by trust and band" by default.
+    """
+    _require(risks_by_band, ["trust_code", "band", "open"], "chart_region_risks")
+    order = list(bands) if bands else list(colours("risk_band"))
+    known = colours("risk_band")
+    scale = (
+        alt.Scale(domain=order, range=[known[b] for b in order])
+        if all(b in known for b in order)
+        else alt.Scale(domain=order)
+    )
+    tooltip = [
+        *_trust_tooltip(risks_by_band),
+        alt.Tooltip("band:N", title="Band"),
+        alt.Tooltip("open:Q", title="Open risks"),
+    ]
+    return (
+        alt.Chart(risks_by_band)
+        .mark_bar()
+        .encode(
+            y=_trust_axis(risks_by_band, "-x"),
+            x=alt.X("sum(open):Q", title="Open risks", axis=alt.Axis(tickMinStep=1, format="d")),
+            color=alt.Color(
+                "band:N",
+                sort=order,
+                scale=scale,
+                legend=alt.Legend(title=None, labelExpr=_CAPITALISE),
+            ),
+            # Stack lowest band first, so the highest bands sit at the end of each bar.
+            order=alt.Order("band_rank:Q"),
+            tooltip=tooltip,
+        )
+        .transform_calculate(band_rank=f"indexof({json.dumps(order)}, datum.band)")
+        .properties(
+            title=_title(title or "Open risks by trust and band"),
+            description=(
+                "Stacked bar chart of each trust's open education and training risks by risk "
+                "band, the trust with most open risks first."
+            ),
+            width=CHART_WIDTH - 200,
+            height={"step": 22},
+        )
+    )
+
+
+def chart_region_nts(reds_greens: pd.DataFrame, *, title: str | None = None) -> alt.Chart:
+    """Red and green GMC NTS outcomes of every trust, side by side, in the frame's trust order.
+
+    Parameters
+    ----------
+    reds_greens
+        ``trust_code``, ``outcome`` (``red`` or ``green``), ``results`` (count); optional
+        ``short_name`` or ``trust_name`` labels the bars (else the code).  Trusts are drawn
+        in the order they first appear.
+    title
+        Chart title; "NTS red and green outcomes by trust" by default.
+    """
+    _require(reds_greens, ["trust_code", "outcome", "results"], "chart_region_nts")
+    shown = [o for o in NTS_OUTCOMES if o in set(reds_greens["outcome"])]
+    tooltip = [
+        *_trust_tooltip(reds_greens),
+        alt.Tooltip("outcome:N", title="Outcome"),
+        alt.Tooltip("results:Q", title="Results"),
+    ]
+    return (
+        alt.Chart(reds_greens)
+        .mark_bar(stroke=_nhs("Mid Grey"), strokeWidth=0.5)
+        .encode(
+            y=_trust_axis(reds_greens, None),
+            yOffset=alt.YOffset("outcome:N", sort=shown),
+            x=alt.X("results:Q", title="Results", axis=alt.Axis(tickMinStep=1, format="d")),
+            color=alt.Color(
+                "outcome:N",
+                scale=_scale("nts_outcome", present=shown, order=NTS_OUTCOMES),
+                legend=alt.Legend(title=None, labelExpr=_CAPITALISE),
+            ),
+            tooltip=tooltip,
+        )
+        .properties(
+            title=_title(
+                title or "NTS red and green outcomes by trust",
+                "Red: bottom quartile, clear of the benchmark; green: top quartile, clear of it",
+            ),
+            description=(
+                "Bar chart of the number of red and of green National Training Survey outcomes "
+                "of each trust."
+            ),
+            width=CHART_WIDTH - 200,
+            height={"step": 11},
+        )
+    )

@@ -6,6 +6,10 @@ of text that comes from data is escaped here: a ``<script>`` in a risk summary r
 The HTML is deterministic (no random ids, no inline colours: styling is by CSS class, defined
 by the pack template).  Suppressed values (rows whose boolean ``suppressed`` column is true)
 show as the suppression marker with a footnote; other missing values show as an en dash.
+A table shown with ``sortable=True`` is marked ``qv-sortable`` and gets a ``data-sort`` key on
+cells whose text does not sort as it reads (numbers, dates, ordered categories, blanks); in a
+pack, the template's small script turns each heading into a sort button (without the script,
+in print or in JupyterLab, it is a plain table).
 """
 
 from __future__ import annotations
@@ -76,6 +80,26 @@ def _format_value(value: Any, fmt: str | None, whole: bool) -> str:
     return str(value)
 
 
+def _sort_key(value: Any, missing: bool) -> str | None:
+    """The ``data-sort`` key of a cell of a sortable table, or None to sort by its text.
+
+    Numbers (and dates, as ISO text) sort by value whatever their display format; an ordered
+    categorical sorts by its position among the categories; a blank is ``""`` (always last).
+    """
+    if missing:
+        return ""
+    if isinstance(value, bool | np.bool_):
+        return str(int(value))
+    if isinstance(value, pd.Timestamp | dt.datetime | dt.date | np.datetime64):
+        return pd.Timestamp(value).isoformat()
+    if isinstance(value, Integral):
+        return str(int(value))
+    if isinstance(value, Real):
+        number = float(value)
+        return "" if math.isinf(number) else repr(number)
+    return None
+
+
 def _row_flags(df: pd.DataFrame, flags: str | Sequence[bool] | pd.Series | None, what: str):
     if flags is None:
         return [False] * len(df)
@@ -103,6 +127,7 @@ def show_table(
     highlight_note: str | None = None,
     note: str | None = None,
     empty_text: str = "None recorded.",
+    sortable: bool = False,
 ) -> Html:
     """A readable table: escaped text, formatted numbers and dates, suppression shown.
 
@@ -131,6 +156,10 @@ def show_table(
         Any other footnote (source, definitions).
     empty_text
         Shown in the body when there are no rows.
+    sortable
+        Let the reader sort the table in a pack: the pack's script makes each heading a button
+        that sorts by that column, ascending then descending (numbers by value, blanks last).
+        Ordered categorical columns (e.g. CQC ratings) sort in category order.
 
     Returns
     -------
@@ -148,7 +177,10 @@ def show_table(
             f"table {caption!r}: columns {', '.join(missing)} are not in the data; "
             f"it has {', '.join(map(str, df.columns))}"
         )
-    formats = dict(formats or {})
+    # Years are labels, not quantities: 2025, never 2,025.
+    formats = {c: "{}" for c in df.columns if c == "year" or str(c).endswith("_year")} | dict(
+        formats or {}
+    )
     suppressed = _row_flags(df, "suppressed" if "suppressed" in df.columns else None, "suppressed")
     highlighted = _row_flags(df, highlight, "highlight")
     numeric = {
@@ -156,6 +188,11 @@ def show_table(
         for c in shown
     }
     whole = {c: _integral_column(df[c]) for c in shown}
+    ordered = {
+        c: list(df[c].cat.categories)
+        for c in shown
+        if isinstance(df[c].dtype, pd.CategoricalDtype) and df[c].cat.ordered
+    }
 
     num_class = ' class="num"'
     head = "".join(
@@ -171,14 +208,21 @@ def show_table(
         cells = []
         for c in shown:
             value = record[c]
-            if _is_missing(value):
+            missing = _is_missing(value)
+            if missing:
                 if is_suppressed:
                     text, used_marker = suppressed_marker, True
                 else:
                     text = MISSING
             else:
                 text = _format_value(value, formats.get(c), whole[c])
-            cells.append(f"<td{num_class if numeric[c] else ''}>{escape(text)}</td>")
+            attrs = num_class if numeric[c] else ""
+            if sortable:
+                rank = c in ordered and not missing
+                key = _sort_key(ordered[c].index(value) if rank else value, missing)
+                if key is not None:
+                    attrs += f' data-sort="{escape(key)}"'
+            cells.append(f"<td{attrs}>{escape(text)}</td>")
         row_cls = ' class="qv-highlight"' if is_highlighted else ""
         body.append(f"<tr{row_cls}>{''.join(cells)}</tr>")
     if not body:
@@ -198,9 +242,16 @@ def show_table(
     if note:
         notes.append(escape(note))
     foot = "".join(f'<p class="qv-table-note">{n}</p>' for n in notes)
+    if sortable:
+        # Shown by the pack's sort script: without it the headings are not buttons.
+        foot += (
+            '<p class="qv-table-note qv-sort-hint" hidden>'
+            "Select a column heading to sort by it; select it again to reverse the order.</p>"
+        )
+    table_cls = ' class="qv-sortable"' if sortable else ""
     return Html(
         '<div class="qv-table">'
-        f"<table><caption>{escape(caption)}</caption>"
+        f"<table{table_cls}><caption>{escape(caption)}</caption>"
         f"<thead><tr>{head}</tr></thead>"
         f"<tbody>{''.join(body)}</tbody></table>{foot}</div>"
     )

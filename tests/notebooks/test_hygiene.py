@@ -51,7 +51,11 @@ def test_one_typed_parameters_cell_with_help(path):
     assignments = [n for n in tree.body if isinstance(n, ast.AnnAssign)]
     assert assignments and len(assignments) == len(tree.body), "only typed assignments"
     names = {a.target.id for a in assignments}
-    assert {"trust_code", "review_year", "data"} <= names
+    if path.stem == "region_overview":
+        # The region pack covers every trust: the runner injects only these two.
+        assert names == {"review_year", "data"}
+    else:
+        assert {"trust_code", "review_year", "data"} <= names
     for line in tagged[0].source.splitlines():
         if ":" in line and "=" in line:
             assert "#" in line, f"{path.name}: parameter without a help comment: {line}"

@@ -248,3 +248,41 @@ def test_enable_pack_rendering_restores_theme_and_renderer():
     charts.enable_pack_rendering()
     assert alt.theme.active == "nhs"
     assert alt.renderers.active == "qv"
+
+
+def test_region_risks_stack_bands_per_trust_most_risks_first():
+    frame = pd.DataFrame(
+        {
+            "trust_code": ["RHM", "RHM", "RN5", "RN5"],
+            "short_name": ["University Hospital Southampton"] * 2 + ["Hampshire Hospitals"] * 2,
+            "band": ["low", "extreme", "low", "extreme"],
+            "open": [1, 2, 0, 1],
+        }
+    )
+    spec = charts.chart_region_risks(frame, bands=["low", "moderate", "high", "extreme"]).to_dict()
+    assert _mark(spec)["type"] == "bar"
+    assert spec["encoding"]["y"]["field"] == "short_name"
+    assert spec["encoding"]["y"]["sort"] == "-x"
+    assert spec["encoding"]["x"]["field"] == "open" and spec["encoding"]["x"]["aggregate"] == "sum"
+    scale = _colour_scale(spec)
+    assert list(scale) == ["low", "moderate", "high", "extreme"]
+    assert scale["extreme"] == "#DA291C" and scale["low"] == "#009639"
+    assert spec["encoding"]["order"]["field"] == "band_rank"
+    assert spec["title"]["text"] == "Open risks by trust and band"
+
+
+def test_region_nts_draws_red_and_green_side_by_side_in_frame_order():
+    frame = pd.DataFrame(
+        {
+            "trust_code": ["RN5", "RN5", "RHM", "RHM"],
+            "outcome": ["red", "green", "red", "green"],
+            "results": [4, 1, 2, 0],
+        }
+    )
+    spec = charts.chart_region_nts(frame).to_dict()
+    assert spec["encoding"]["y"]["field"] == "trust_code"
+    assert spec["encoding"]["y"]["sort"] is None
+    assert spec["encoding"]["yOffset"]["field"] == "outcome"
+    assert _colour_scale(spec) == {"red": "#DA291C", "green": "#009639"}
+    with pytest.raises(KeyError, match="results"):
+        charts.chart_region_nts(frame.drop(columns="results"))

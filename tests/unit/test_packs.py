@@ -6,12 +6,14 @@ import json
 import re
 
 import nbformat
+import pandas as pd
 import pytest
 from nbclient import NotebookClient
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
 from qvlib import packs
 from qvlib.errors import QvError
+from qvlib.tables import show_table
 
 HEADER = {
     "title": "Annual education quality review",
@@ -191,3 +193,29 @@ def test_vega_bundle_is_inert_and_cached_on_disk():
     assert "window.vegaEmbed=" in js
     assert "://" not in js and "</script" not in js.lower()
     assert packs._bundle_path().read_text(encoding="utf-8") == js
+
+
+def _table_page(html_output: str, **header) -> str:
+    cell = new_code_cell("t", outputs=[new_output("display_data", data={"text/html": html_output})])
+    nb = new_notebook(cells=[new_markdown_cell("## Trusts"), cell])
+    return packs.PackExporter().render(nb, synthetic=False, **{**HEADER, **header})
+
+
+def test_sort_script_is_added_once_only_to_pages_with_a_sortable_table():
+    df = pd.DataFrame({"trust": ["RHM", "RN5"], "n": [2, 10]})
+    sortable = show_table(df, caption="A", sortable=True).html
+    page = _table_page(sortable + show_table(df, caption="B", sortable=True).html)
+    assert page.count("<script") == 1
+    script = re.search(r"<script>(.*?)</script>", page, re.S).group(1)
+    assert 'querySelectorAll("table.qv-sortable")' in script
+    assert 'setAttribute("aria-sort"' in script and 'createElement("button")' in script
+    plain = _table_page(show_table(df, caption="A").html)
+    assert "<script" not in plain
+    assert page == _table_page(sortable + show_table(df, caption="B", sortable=True).html)
+
+
+def test_region_pack_without_a_trust_code_has_no_empty_code_badge():
+    page = _table_page("<p>x</p>", title="Region overview", trust_code="", trust_name="Wessex")
+    assert "<title>Region overview – Wessex 2025/26</title>" in page
+    assert 'class="qv-code"' not in page and "()" not in page
+    assert "Region overview · Wessex · 2025/26" in page

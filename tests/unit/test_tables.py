@@ -137,3 +137,48 @@ def test_findings_are_labelled_by_severity_and_escaped():
 def test_findings_reject_unknown_severity():
     with pytest.raises(QvError, match="one of concern, watch, positive, not 'bad'"):
         show_findings([{"severity": "bad", "text": "x"}])
+
+
+def _sortable(df: pd.DataFrame, **kwargs) -> str:
+    return show_table(df, caption="Trusts", sortable=True, **kwargs).html
+
+
+def test_sortable_table_is_marked_and_keys_cells_that_do_not_sort_as_they_read():
+    df = pd.DataFrame(
+        {
+            "trust": ["RHM", "RN5"],
+            "spent": [1_234_567.0, 99.5],
+            "opened": pd.to_datetime(["2025-04-09", "2024-12-25"]),
+            "rating": pd.Categorical(
+                ["inadequate", "good"],
+                categories=["outstanding", "good", "inadequate"],
+                ordered=True,
+            ),
+            "gap": [np.nan, -0.25],
+        }
+    )
+    page = _sortable(df, formats={"spent": "£{:,.0f}"})
+    assert '<table class="qv-sortable">' in page
+    # £1,234,567 must sort above £100 by value, dates by date, ratings by rank, blanks last.
+    assert '<td class="num" data-sort="1234567.0">£1,234,567</td>' in page
+    assert '<td data-sort="2025-04-09T00:00:00">09 Apr 2025</td>' in page
+    assert '<td data-sort="2">inadequate</td>' in page and '<td data-sort="1">good</td>' in page
+    assert '<td class="num" data-sort="">–</td>' in page
+    # Plain text sorts as it reads: no key.
+    assert "<td>RHM</td>" in page
+    # The hint is hidden until the pack's script has made the headings buttons.
+    assert '<p class="qv-table-note qv-sort-hint" hidden>' in page
+
+
+def test_sortable_table_stays_escaped_and_deterministic():
+    df = pd.DataFrame({"summary": ['<script>alert("x")</script>'], "n": [3]})
+    page = _sortable(df, columns={"summary": "Concern <b>", "n": "N"})
+    assert "<script>" not in page and "<b>" not in page
+    assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;" in page
+    assert page == _sortable(df, columns={"summary": "Concern <b>", "n": "N"})
+
+
+def test_tables_are_not_sortable_unless_asked():
+    df = pd.DataFrame({"n": [1, 2]})
+    page = show_table(df, caption="Counts").html
+    assert "qv-sortable" not in page and "data-sort" not in page and "qv-sort-hint" not in page
