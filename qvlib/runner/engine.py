@@ -466,8 +466,8 @@ class Worker:
         html_text = self._exporter_instance().render(
             nb,
             title=job.title,
-            # A region pack has no trust: its header reads "<region> (region)".
-            trust_code=job.trust_code or "region",
+            # A region pack has no trust code: its header names the region only.
+            trust_code=job.trust_code or "",
             trust_name=job.trust_name,
             review_year=job.review_year,
             provenance=job.provenance,

@@ -28,9 +28,7 @@ def read_canonical(root: Path, name: str) -> pd.DataFrame:
     """Read one canonical CSV into the dtypes its schema declares (yes/no, ISO dates, numbers)."""
     schema_cls = DATASETS[name].schema
     schema = schema_cls.to_schema()
-    raw = pd.read_csv(
-        root / DATASETS[name].file, dtype=str, keep_default_na=False, na_values=[""]
-    )
+    raw = pd.read_csv(root / DATASETS[name].file, dtype=str, keep_default_na=False, na_values=[""])
     assert list(raw.columns) == list(schema.columns), f"{name}: columns not in schema order"
     out = {}
     for col, spec in schema.columns.items():
