@@ -279,6 +279,9 @@ def _register_engines() -> None:
             "startup_timeout": start_timeout,
             "timeout": execution_timeout,
             "log": log,
+            # How a kernel batches printed text into messages depends on timing; merged
+            # streams make the executed notebook, and so the pack, the same bytes every run.
+            "coalesce_streams": True,
         }
 
     class FreshKernelEngine(Engine):

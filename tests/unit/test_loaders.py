@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import io
-import time
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -401,11 +400,9 @@ def test_impossible_or_ambiguous_dates_are_rejected(text):
         loaders.parse_date(text)
 
 
-def test_a_national_scale_file_loads_quickly(tmp_path):
-    """220 trusts' worth of survey rows (about 60,000) parse in a few seconds of CPU time."""
+def test_a_national_scale_file_loads(tmp_path):
+    """220 trusts' worth of survey rows (about 60,000) load; `make bench` measures the speed."""
     header, *rows = fixture_text("survey_results").splitlines()
     path = write(tmp_path, "\n".join([header, *rows * 20_000]) + "\n")
-    start = time.process_time()  # CPU time: other processes on the machine do not count
     frame = loaders.load_survey_results(path)
     assert len(frame) == 60_000
-    assert time.process_time() - start < 10

@@ -10,8 +10,6 @@ way out: 11 +/- 3.5467 = 7.4533 and 14.5467. Appended points start at index 12; 
 
 from __future__ import annotations
 
-import time
-
 import numpy as np
 import pandas as pd
 import pytest
@@ -409,18 +407,6 @@ def test_icons_use_the_last_segments_limits():
     # above segment 0's upper limit (16.32) but below segment 1's lower limit (25.68)
     r = spc_of([12.0, 10.0] * 7 + [32.0, 30.0] * 7, rebase=[14])
     assert spc.spc_icons(r, "increase", 20.0).assurance == "consistent_pass"
-
-
-# --- speed ----------------------------------------------------------------------------------
-
-
-def test_ten_thousand_points_are_fast():
-    rng = np.random.default_rng(1)
-    df = pd.DataFrame({"x": np.arange(10_000), "y": rng.normal(size=10_000)})
-    spc.calc_spc(df)
-    start = time.perf_counter()
-    spc.calc_spc(df, rebase=[2_500, 5_000, 7_500])
-    assert time.perf_counter() - start < 0.5
 
 
 # --- properties -----------------------------------------------------------------------------
