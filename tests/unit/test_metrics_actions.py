@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pandas as pd
+from frames import action_row, visit_frame
 
 from qvlib.config import load_region
 from qvlib.metrics.actions import (
@@ -15,44 +16,15 @@ from qvlib.metrics.actions import (
 
 REGION = load_region()
 AS_OF = dt.date(2025, 6, 12)  # a Thursday
-VISITS = pd.DataFrame(
-    [("V1", "RHM", "triggered", pd.Timestamp("2025-06-02"), "QAH", "Surgery", None, None, "")],
-    columns=[
-        "visit_id",
-        "trust_code",
-        "visit_type",
-        "date",
-        "site",
-        "specialty",
-        "linked_risk_ids",
-        "panel_roles",
-        "outcome_summary",
-    ],
+VISITS = visit_frame(
+    [("V1", "RHM", "triggered", pd.Timestamp("2025-06-02"), "QAH", "Surgery", None, None, "")]
 )
-
-
-def _action(ref, kind, due, status="open"):
-    return {
-        "visit_id": "V1",
-        "ref": ref,
-        "kind": kind,
-        "domain": REGION.domains[0],
-        "finding": "f",
-        "required_action": "a",
-        "evidence": None,
-        "owner": "DME",
-        "due": pd.Timestamp(due),
-        "status": status,
-        "closed": pd.Timestamp(due) if status == "closed" else pd.NaT,
-    }
-
-
 ACTIONS = pd.DataFrame(
     [
-        _action("IMR1", "immediate mandatory requirement", "2025-06-09"),  # Mon + 5 working days
-        _action("IMR2", "immediate mandatory requirement", "2025-06-10", status="closed"),  # 6
-        _action("MR1", "mandatory requirement", "2025-06-12"),  # due today
-        _action("REC1", "recommendation", "2025-01-01", status="in progress"),
+        action_row("IMR1", "immediate mandatory requirement", "2025-06-09"),  # Mon + 5 working days
+        action_row("IMR2", "immediate mandatory requirement", "2025-06-10", status="closed"),  # 6
+        action_row("MR1", "mandatory requirement", "2025-06-12"),  # due today
+        action_row("REC1", "recommendation", "2025-01-01", status="in progress"),
     ]
 )
 

@@ -6,10 +6,11 @@ import math
 
 import pandas as pd
 import pytest
+from frames import funding_frame, learner_frame
 
 from qvlib.metrics.funding import calc_funding
 
-FUNDING = pd.DataFrame(
+FUNDING = funding_frame(
     [
         ("RHM", "2024/25", "placement tariff", "medical", 1000.0, 900.0),
         ("RHM", "2024/25", "placement tariff", "nursing", 500.0, 500.0),
@@ -17,17 +18,15 @@ FUNDING = pd.DataFrame(
         ("RHM", "2025/26", "placement tariff", "medical", 1200.0, 1200.0),
         ("RHM", "2025/26", "placement tariff", "nursing", 600.0, 300.0),
         ("RHM", "2025/26", "salary support", "medical", 0.0, 0.0),
-    ],
-    columns=["trust_code", "year", "stream", "profession_group", "allocated_gbp", "spent_gbp"],
+    ]
 )
-LEARNERS = pd.DataFrame(
+LEARNERS = learner_frame(
     [
         ("RHM", "2024/25", "medical", "Foundation", 10, 8.0),
         ("RHM", "2024/25", "nursing", "Adult nursing", 20, 10.0),
         ("RHM", "2025/26", "medical", "Foundation", 12, 10.0),
         ("RHM", "2025/26", "nursing", "Adult nursing", 20, 20.0),
-    ],
-    columns=["trust_code", "year", "profession_group", "programme", "headcount", "fte"],
+    ]
 )
 
 

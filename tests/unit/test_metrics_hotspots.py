@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pandas as pd
+from frames import nts_row, risk_row
 
 from qvlib.config import load_region
 from qvlib.metrics.hotspots import calc_hotspots
@@ -13,69 +14,28 @@ from qvlib.metrics.surveys import calc_nts_outcome
 
 REGION = load_region()
 QAH, SMH = "Queen Alexandra Hospital", "St Mary's Hospital"
-
-
-def _nts(site, specialty, indicator, year, outcome):
-    return {
-        "survey": "NTS",
-        "year": year,
-        "trust_code": "RHM",
-        "site": site,
-        "programme_group": specialty,
-        "specialty": specialty,
-        "indicator": indicator,
-        "n": 10,
-        "score": 60.0,
-        "ci_lower": 55.0,
-        "ci_upper": 65.0,
-        "benchmark_mean": 75.0,
-        "benchmark_q1": 70.0,
-        "benchmark_q3": 80.0,
-        "benchmark_ci_lower": 74.0,
-        "benchmark_ci_upper": 76.0,
-        "outcome": outcome,
-    }
-
-
 NTS = calc_nts_outcome(
     pd.DataFrame(
         [
-            _nts(QAH, "Surgery", "Workload", 2024, "red"),
-            _nts(QAH, "Surgery", "Induction", 2025, "red"),
-            _nts(QAH, "Medicine", "Workload", 2024, "white"),
-            *[_nts(QAH, "Medicine", ind, 2025, "red") for ind in ("Workload", "Induction", "Rota")],
-            *[_nts(QAH, "Paediatrics", ind, 2025, "red") for ind in ("Workload", "Induction")],
-            _nts(SMH, "ENT", "Workload", 2023, "red"),
-            _nts(SMH, "ENT", "Workload", 2024, "red"),
-            _nts(SMH, "ENT", "Workload", 2025, "white"),
+            nts_row(QAH, "Surgery", "Workload", 2024, "red"),
+            nts_row(QAH, "Surgery", "Induction", 2025, "red"),
+            nts_row(QAH, "Medicine", "Workload", 2024, "white"),
+            *[
+                nts_row(QAH, "Medicine", ind, 2025, "red")
+                for ind in ("Workload", "Induction", "Rota")
+            ],
+            *[nts_row(QAH, "Paediatrics", ind, 2025, "red") for ind in ("Workload", "Induction")],
+            nts_row(SMH, "ENT", "Workload", 2023, "red"),
+            nts_row(SMH, "ENT", "Workload", 2024, "red"),
+            nts_row(SMH, "ENT", "Workload", 2025, "white"),
         ]
     ),
     REGION,
 )
 
 
-def _risk(risk_id, site, specialty, likelihood, consequence, status="open"):
-    return {
-        "risk_id": risk_id,
-        "trust_code": "RHM",
-        "site": site,
-        "specialty": specialty,
-        "learner_group": "medical",
-        "domain": REGION.domains[0],
-        "theme": "workload",
-        "summary": "s",
-        "source": "NTS",
-        "opened": pd.Timestamp("2025-01-01"),
-        "likelihood": likelihood,
-        "consequence": consequence,
-        "patient_safety": False,
-        "status": status,
-        "closed": pd.NaT,
-        "owner": "DME",
-        "review_due": pd.NaT,
-        "isf_level": None,
-        "escalated": None,
-    }
+def _risk(*args, status="open"):
+    return risk_row(*args, status=status, summary="s", opened=pd.Timestamp("2025-01-01"))
 
 
 RISKS = calc_risks(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pandas as pd
+from frames import risk_row
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -22,33 +23,23 @@ def _risk(
     likelihood,
     consequence,
     *,
-    theme="workload",
     ps=False,
-    status="open",
     specialty=SPECIALTY,
     opened="2025-02-01",
+    **fields,
 ):
-    return {
-        "risk_id": risk_id,
-        "trust_code": "RHM",
-        "site": SITE,
-        "specialty": specialty,
-        "learner_group": "medical",
-        "domain": REGION.domains[0],
-        "theme": theme,
-        "summary": f"summary {risk_id}",
-        "source": "NTS",
-        "opened": pd.Timestamp(opened),
-        "likelihood": likelihood,
-        "consequence": consequence,
-        "patient_safety": ps,
-        "status": status,
-        "closed": pd.NaT,
-        "owner": "DME",
-        "review_due": pd.NaT,
-        "isf_level": "Level 1: self-led improvement",
-        "escalated": None,
-    }
+    return risk_row(
+        risk_id,
+        SITE,
+        specialty,
+        likelihood,
+        consequence,
+        summary=f"summary {risk_id}",
+        opened=pd.Timestamp(opened),
+        patient_safety=ps,
+        isf_level="Level 1: self-led improvement",
+        **fields,
+    )
 
 
 def _visit(visit_id, visit_type, date, *, trust="RHM", specialty=SPECIALTY, linked=None):

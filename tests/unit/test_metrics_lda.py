@@ -2,17 +2,12 @@
 
 from __future__ import annotations
 
-import pandas as pd
 import pytest
+from frames import lda_frame
 
 from qvlib.metrics.lda import calc_lda_compliance, calc_lda_non_compliant
 
-
-def _lda(rows):
-    return pd.DataFrame(rows, columns=["trust_code", "year", "schedule_item", "status", "note"])
-
-
-LDA = _lda(
+LDA = lda_frame(
     [("RHM", "2025/26", f"Item {i:02d}", "compliant", None) for i in range(1, 12)]
     + [
         ("RHM", "2025/26", "Item 12", "partial", "Induction late"),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from frames import cqc_frame, staff_frame
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -106,22 +107,7 @@ def test_fft_percentages_stay_within_0_100(rows):
     assert (out.loc[out["total_responses"].notna(), "total_responses"] >= 5).all()
 
 
-def _cqc(rows):
-    return pd.DataFrame(
-        rows,
-        columns=[
-            "provider_id",
-            "location_id",
-            "location_name",
-            "service_group",
-            "key_question",
-            "rating",
-            "publication_date",
-        ],
-    ).assign(publication_date=lambda f: pd.to_datetime(f["publication_date"]))
-
-
-CQC = _cqc(
+CQC = cqc_frame(
     [
         ("RHM", None, "Trust", "Overall", "safe", "requires improvement", "2023-01-01"),
         ("RHM", None, "Trust", "Overall", "safe", "good", "2024-05-01"),
@@ -165,28 +151,7 @@ def test_cqc_falls_back_to_the_latest_location_and_says_so():
     assert pd.isna(out.loc["well-led", "rating"])
 
 
-def _staff(rows):
-    return pd.DataFrame(
-        [
-            ("RHM", 2024, element, sub, score, "Acute", best, avg, worst, responses)
-            for element, sub, score, best, avg, worst, responses in rows
-        ],
-        columns=[
-            "org_code",
-            "year",
-            "element",
-            "sub_score",
-            "score",
-            "benchmark_group",
-            "benchmark_best",
-            "benchmark_average",
-            "benchmark_worst",
-            "responses",
-        ],
-    )
-
-
-STAFF = _staff(
+STAFF = staff_frame(
     [
         ("We are always learning", None, 5.2, 6.0, 5.6, 5.0, 500),
         ("We work flexibly", None, 6.5, 6.5, 6.0, 5.5, 500),

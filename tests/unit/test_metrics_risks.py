@@ -6,6 +6,7 @@ import datetime as dt
 
 import pandas as pd
 import pytest
+from frames import risk_frame
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -15,36 +16,6 @@ from qvlib.metrics import risks as rk
 REGION = load_region()
 AS_OF = dt.date(2025, 6, 1)
 ACHIEVABLE = sorted({lik * con for lik in range(1, 6) for con in range(1, 6)})
-
-
-def _risk(**overrides) -> dict:
-    row = {
-        "risk_id": "R1",
-        "trust_code": "RHM",
-        "site": "Queen Alexandra Hospital",
-        "specialty": "Surgery",
-        "learner_group": "medical",
-        "domain": REGION.domains[0],
-        "theme": "workload",
-        "summary": "Rota gaps",
-        "source": "NTS",
-        "opened": pd.Timestamp("2025-01-10"),
-        "likelihood": 3,
-        "consequence": 4,
-        "patient_safety": False,
-        "status": "open",
-        "closed": pd.NaT,
-        "owner": "DME",
-        "review_due": pd.NaT,
-        "isf_level": None,
-        "escalated": None,
-    }
-    row.update(overrides)
-    return row
-
-
-def _frame(*rows: dict) -> pd.DataFrame:
-    return pd.DataFrame([_risk(**r) for r in rows])
 
 
 def _with_bands(bands: list[tuple[str, int, int]]):
@@ -147,7 +118,7 @@ def test_every_score_1_to_25_gets_exactly_its_band_for_any_valid_config(settings
 
 
 def test_calc_risks_adds_score_band_and_open_flag():
-    frame = _frame(
+    frame = risk_frame(
         {"risk_id": "A", "likelihood": 5, "consequence": 4, "status": "open"},
         {"risk_id": "B", "likelihood": 2, "consequence": 2, "status": "monitoring"},
         {
@@ -170,12 +141,12 @@ def test_open_statuses_come_from_settings():
             "interventions": REGION.interventions.model_copy(update={"open_statuses": ["open"]})
         }
     )
-    out = rk.calc_risks(_frame({"status": "monitoring"}), region, AS_OF)
+    out = rk.calc_risks(risk_frame({"status": "monitoring"}), region, AS_OF)
     assert not out["is_open"].iloc[0]
 
 
 def test_review_is_overdue_only_when_open_and_due_before_as_of_plus_grace():
-    frame = _frame(
+    frame = risk_frame(
         {"risk_id": "late", "review_due": pd.Timestamp("2025-05-31")},
         {"risk_id": "due today", "review_due": pd.Timestamp("2025-06-01")},
         {
@@ -195,7 +166,7 @@ def test_review_is_overdue_only_when_open_and_due_before_as_of_plus_grace():
 
 
 def test_days_open_runs_to_as_of_or_to_the_closing_date():
-    frame = _frame(
+    frame = risk_frame(
         {"risk_id": "open", "opened": pd.Timestamp("2025-05-01")},
         {
             "risk_id": "closed",
@@ -208,7 +179,7 @@ def test_days_open_runs_to_as_of_or_to_the_closing_date():
 
 
 def test_counts_list_every_band_with_zeros():
-    frame = _frame(
+    frame = risk_frame(
         {"risk_id": "A", "likelihood": 5, "consequence": 5},
         {
             "risk_id": "B",
@@ -227,7 +198,7 @@ def test_counts_list_every_band_with_zeros():
 
 
 def test_counts_by_domain_list_every_configured_domain_and_trust():
-    scored = rk.calc_risks(_frame({"domain": REGION.domains[2]}), REGION, AS_OF)
+    scored = rk.calc_risks(risk_frame({"domain": REGION.domains[2]}), REGION, AS_OF)
     counts = rk.calc_risk_counts(scored, by=("domain",), region=REGION, trust_codes=["R1F"])
     assert len(counts) == 2 * 6
     rhm = counts[counts["trust_code"] == "RHM"].set_index("domain")["open"]
@@ -236,7 +207,7 @@ def test_counts_by_domain_list_every_configured_domain_and_trust():
 
 
 def test_trend_counts_risks_open_on_31_march_of_each_year():
-    frame = _frame(
+    frame = risk_frame(
         {
             "risk_id": "A",
             "opened": pd.Timestamp("2023-06-01"),

@@ -8,6 +8,17 @@ from types import SimpleNamespace
 
 import pandas as pd
 import pytest
+from frames import (
+    action_row,
+    cqc_frame,
+    funding_frame,
+    lda_frame,
+    learner_frame,
+    nts_row,
+    risk_row,
+    staff_frame,
+    visit_frame,
+)
 
 from qvlib.config import load_region
 from qvlib.metrics.summary import Finding, calc_trust_summary
@@ -18,110 +29,24 @@ YEAR = "2025/26"
 QAH, SMH = "Queen Alexandra Hospital", "St Mary's Hospital"
 
 
-def _risk(
-    risk_id,
-    site,
-    specialty,
-    likelihood,
-    consequence,
-    *,
-    theme="workload",
-    status="open",
-    review_due=None,
-):
-    return {
-        "risk_id": risk_id,
-        "trust_code": "RHM",
-        "site": site,
-        "specialty": specialty,
-        "learner_group": "medical",
-        "domain": REGION.domains[0],
-        "theme": theme,
-        "summary": "s",
-        "source": "NTS",
-        "opened": pd.Timestamp("2025-05-01"),
-        "likelihood": likelihood,
-        "consequence": consequence,
-        "patient_safety": False,
-        "status": status,
-        "closed": pd.Timestamp("2025-06-01") if status == "closed" else pd.NaT,
-        "owner": "DME",
-        "review_due": pd.Timestamp(review_due) if review_due else pd.NaT,
-        "isf_level": None,
-        "escalated": None,
-    }
+def _risk(*args, status="open", review_due=None, **fields):
+    return risk_row(
+        *args,
+        status=status,
+        summary="s",
+        opened=pd.Timestamp("2025-05-01"),
+        closed=pd.Timestamp("2025-06-01") if status == "closed" else pd.NaT,
+        review_due=pd.Timestamp(review_due) if review_due else pd.NaT,
+        **fields,
+    )
 
 
 def _nts(specialty, year, outcome):
-    return {
-        "survey": "NTS",
-        "year": year,
-        "trust_code": "RHM",
-        "site": QAH,
-        "programme_group": specialty,
-        "specialty": specialty,
-        "indicator": "Workload",
-        "n": 10,
-        "score": 60.0,
-        "ci_lower": 55.0,
-        "ci_upper": 65.0,
-        "benchmark_mean": 75.0,
-        "benchmark_q1": 70.0,
-        "benchmark_q3": 80.0,
-        "benchmark_ci_lower": 74.0,
-        "benchmark_ci_upper": 76.0,
-        "outcome": outcome,
-    }
+    return nts_row(QAH, specialty, "Workload", year, outcome)
 
 
-def _action(ref, kind, due, status="open"):
-    return {
-        "visit_id": "T1",
-        "ref": ref,
-        "kind": kind,
-        "domain": REGION.domains[0],
-        "finding": "f",
-        "required_action": "a",
-        "evidence": None,
-        "owner": "DME",
-        "due": pd.Timestamp(due),
-        "status": status,
-        "closed": pd.NaT,
-    }
-
-
-VISIT_COLUMNS = [
-    "visit_id",
-    "trust_code",
-    "visit_type",
-    "date",
-    "site",
-    "specialty",
-    "linked_risk_ids",
-    "panel_roles",
-    "outcome_summary",
-]
-STAFF_COLUMNS = [
-    "org_code",
-    "year",
-    "element",
-    "sub_score",
-    "score",
-    "benchmark_group",
-    "benchmark_best",
-    "benchmark_average",
-    "benchmark_worst",
-    "responses",
-]
-CQC_COLUMNS = [
-    "provider_id",
-    "location_id",
-    "location_name",
-    "service_group",
-    "key_question",
-    "rating",
-    "publication_date",
-]
+def _action(ref, kind, due):
+    return action_row(ref, kind, due, visit_id="T1")
 
 
 def _trust(**overrides) -> SimpleNamespace:
@@ -136,7 +61,7 @@ def _trust(**overrides) -> SimpleNamespace:
                 _risk("R4", SMH, "ENT", 5, 5, status="closed"),
             ]
         ),
-        "visits": pd.DataFrame(
+        "visits": visit_frame(
             [
                 (
                     "T1",
@@ -150,8 +75,7 @@ def _trust(**overrides) -> SimpleNamespace:
                     "",
                 ),
                 ("A1", "RHM", "aeqr", pd.Timestamp("2025-10-14"), None, None, None, None, ""),
-            ],
-            columns=VISIT_COLUMNS,
+            ]
         ),
         "visit_actions": pd.DataFrame(
             [
@@ -167,36 +91,26 @@ def _trust(**overrides) -> SimpleNamespace:
                 _nts("Medicine", 2025, "green"),
             ]
         ),
-        "funding": pd.DataFrame(
-            [("RHM", YEAR, "placement tariff", "medical", 1000.0, 960.0)],
-            columns=[
-                "trust_code",
-                "year",
-                "stream",
-                "profession_group",
-                "allocated_gbp",
-                "spent_gbp",
-            ],
-        ),
-        "learners": pd.DataFrame(
-            [("RHM", YEAR, "medical", "Foundation", 10, 10.0)],
-            columns=["trust_code", "year", "profession_group", "programme", "headcount", "fte"],
-        ),
-        "lda_compliance": pd.DataFrame(
+        "funding": funding_frame([("RHM", YEAR, "placement tariff", "medical", 1000.0, 960.0)]),
+        "learners": learner_frame([("RHM", YEAR, "medical", "Foundation", 10, 10.0)]),
+        "lda_compliance": lda_frame(
             [("RHM", YEAR, f"Item {i}", "compliant", None) for i in range(11)]
-            + [("RHM", YEAR, "Item 11", "partial", None)],
-            columns=["trust_code", "year", "schedule_item", "status", "note"],
+            + [("RHM", YEAR, "Item 11", "partial", None)]
         ),
-        "staff_survey": pd.DataFrame(
+        "staff_survey": pd.concat(
             [
-                ("RHM", 2024, "We are always learning", None, 5.2, "Acute", 6.0, 5.6, 5.0, 500),
-                ("RHM", 2024, "Morale", None, 5.0, "Acute", 6.2, 5.8, 5.0, 500),
-                ("RHM", 2024, "Staff engagement", None, 7.0, "Acute", 7.2, 6.8, 6.5, 500),
-                ("R1F", 2024, "We are a team", None, 1.0, "Acute", 7.2, 6.8, 6.5, 500),
+                staff_frame(
+                    [
+                        ("We are always learning", None, 5.2, 6.0, 5.6, 5.0, 500),
+                        ("Morale", None, 5.0, 6.2, 5.8, 5.0, 500),
+                        ("Staff engagement", None, 7.0, 7.2, 6.8, 6.5, 500),
+                    ]
+                ),
+                staff_frame([("We are a team", None, 1.0, 7.2, 6.8, 6.5, 500)], org_code="R1F"),
             ],
-            columns=STAFF_COLUMNS,
+            ignore_index=True,
         ),
-        "cqc_ratings": pd.DataFrame(
+        "cqc_ratings": cqc_frame(
             [
                 ("RHM", None, "Trust", "Overall", "overall", "good", pd.Timestamp("2024-05-01")),
                 (
@@ -208,8 +122,7 @@ def _trust(**overrides) -> SimpleNamespace:
                     "requires improvement",
                     pd.Timestamp("2024-05-01"),
                 ),
-            ],
-            columns=CQC_COLUMNS,
+            ]
         ),
         "good_practice": pd.DataFrame(
             [
@@ -315,7 +228,7 @@ def test_arranged_visits_and_a_trust_without_red_outcomes():
         visits=pd.concat(
             [
                 _trust().visits,
-                pd.DataFrame(
+                visit_frame(
                     [
                         (
                             "T2",
@@ -328,8 +241,7 @@ def test_arranged_visits_and_a_trust_without_red_outcomes():
                             None,
                             "",
                         )
-                    ],
-                    columns=VISIT_COLUMNS,
+                    ]
                 ),
             ]
         ),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+from frames import nts_row
 
 from qvlib.config import load_region
 from qvlib.metrics import surveys as sv
@@ -12,40 +13,11 @@ REGION = load_region()
 NAN = np.nan
 
 
-def _row(
-    score,
-    ci_lower,
-    ci_upper,
-    *,
-    n=20,
-    outcome=None,
-    survey="NTS",
-    year=2025,
-    site="QAH",
-    specialty="Surgery",
-    indicator="Workload",
-    trust="RHM",
-):
+def _row(score, ci_lower, ci_upper, *, n=20, **fields):
     # Benchmark for every row: Q1 70, Q3 80, mean 75 with CI 74-76.
-    return {
-        "survey": survey,
-        "year": year,
-        "trust_code": trust,
-        "site": site,
-        "programme_group": "Surgery",
-        "specialty": specialty,
-        "indicator": indicator,
-        "n": n,
-        "score": score,
-        "ci_lower": ci_lower,
-        "ci_upper": ci_upper,
-        "benchmark_mean": 75.0,
-        "benchmark_q1": 70.0,
-        "benchmark_q3": 80.0,
-        "benchmark_ci_lower": 74.0,
-        "benchmark_ci_upper": 76.0,
-        "outcome": outcome,
-    }
+    return nts_row(
+        score=score, ci_lower=ci_lower, ci_upper=ci_upper, n=n, programme_group="Surgery", **fields
+    )
 
 
 def test_nts_outcome_follows_the_gmc_rule():
