@@ -22,7 +22,7 @@ import pandas as pd
 from qvlib import metrics
 from qvlib.errors import QvError
 from qvlib.reviews import TrustReview
-from qvlib.schemas import NTS_OUTCOMES
+from qvlib.schemas import NTS_OUTCOMES, split_list
 from qvlib.schemas import GoodPracticeSchema as G
 from qvlib.schemas import ProgrammeSchema as P
 from qvlib.schemas import RiskSchema as R
@@ -335,7 +335,7 @@ class VisitBrief:
         """
         visits = self.review.data.visits
         risk_ids = set(self.review.risks.loc[_at(self.review.risks, self.environment), R.risk_id])
-        linked = visits[V.linked_risk_ids].map(lambda v: sorted(_split(v) & risk_ids))
+        linked = visits[V.linked_risk_ids].map(lambda v: sorted(split_list(v) & risk_ids))
         here = _at(visits, self.environment)
         dated = pd.to_datetime(visits[V.date]) <= pd.Timestamp(self.review.as_of)
         chosen = visits[(here | linked.map(bool)) & dated].copy()
@@ -659,12 +659,6 @@ def _at(frame: pd.DataFrame, env: Environment) -> pd.Series:
 
 def _trust_wide(values: pd.Series) -> pd.Series:
     return values.fillna("").astype(str).str.strip().str.casefold().isin(TRUST_WIDE)
-
-
-def _split(value: object) -> set[str]:
-    if not isinstance(value, str):
-        return set()
-    return {part.strip() for part in value.split(";") if part.strip()}
 
 
 def _panel_why(role: str, specialty: str) -> str:

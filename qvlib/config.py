@@ -331,6 +331,11 @@ def load_parameters(directory: Path | None = None) -> Parameters:
 
 
 @lru_cache(maxsize=1)
+def default_parameters() -> Parameters:
+    """The repository's parameters (region and trusts), parsed once per process."""
+    return load_parameters()
+
+
 def load_region_cached() -> RegionConfig:
-    """``load_region()`` of the repository's parameters, parsed once per process."""
-    return load_region()
+    """The repository's region settings, parsed once per process."""
+    return default_parameters().region

@@ -24,9 +24,9 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from qvlib.config import ROOT, Parameters, load_region
+from qvlib.config import ROOT, Parameters, default_parameters, load_region
 from qvlib.errors import DataValidationError, Problem, QvError, format_problems
-from qvlib.loaders import dataset_file, default_parameters, read_dataset
+from qvlib.loaders import dataset_file, read_dataset
 from qvlib.schemas import DATASETS, TRUST_COLUMN
 
 logger = logging.getLogger(__name__)

@@ -22,7 +22,6 @@ import logging
 import re
 from collections.abc import Callable
 from datetime import date
-from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -30,7 +29,7 @@ import pandas as pd
 import pandera.pandas as pa
 from pandera.errors import SchemaErrors
 
-from qvlib.config import Parameters, load_parameters
+from qvlib.config import Parameters, default_parameters
 from qvlib.errors import DataValidationError, Problem
 from qvlib.schemas import DATASETS, FY, MONTH, QUARTER
 
@@ -231,12 +230,6 @@ def load_dataset(name: str, path: str | Path, *, params: Parameters | None = Non
     if problems:
         raise DataValidationError(problems)
     return frame.reset_index(drop=True)
-
-
-@lru_cache(maxsize=1)
-def default_parameters() -> Parameters:
-    """The repository's parameters, parsed once per process."""
-    return load_parameters()
 
 
 # --------------------------------------------------------------------------- one per dataset

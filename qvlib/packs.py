@@ -338,6 +338,11 @@ class PackExporter:
         self._exporter.display_data_priority = list(DISPLAY_PRIORITY)
         self._exporter.register_filter("svg_base64", _svg_base64)
 
+    @staticmethod
+    def prepare() -> None:
+        """Build what every page shares (the Vega bundle cache) once, before workers start."""
+        vega_bundle()
+
     def render(
         self,
         nb: nbformat.NotebookNode,
@@ -391,7 +396,8 @@ class PackExporter:
         }
         page, _ = self._exporter.from_notebook_node(prepared, resources=resources)
         page = _add_contents(page)
-        # The bundle is checked once when loaded; checking 900 kB per page would be slow.
+        # The bundle's text is made URL-free when it is built and cached (see vega_bundle), so
+        # only the page is checked: checking 900 kB of JavaScript per page would be slow.
         check_offline(page)
         scripts = ""
         if charts:

@@ -17,19 +17,13 @@ import pandas as pd
 from qvlib import metrics
 from qvlib.config import RegionConfig, check_review_year, load_region_cached
 from qvlib.datasets import TrustData, load
-from qvlib.metrics._util import fy_bounds
+from qvlib.metrics._util import fy_bounds, previous_year
 
 #: The regional team's name for each recommended intervention's brief (pack names).
 BRIEF_PACKS = {
     "triggered visit": "triggered-visit-brief",
     "learner/educator visit": "learner-educator-visit-brief",
 }
-
-
-def previous_year(review_year: str) -> str:
-    """The financial year before ``review_year``: ``'2024/25'`` for ``'2025/26'``."""
-    start = int(review_year[:4]) - 1
-    return f"{start}/{(start + 1) % 100:02d}"
 
 
 @dataclass
@@ -167,12 +161,6 @@ class TrustReview:
         )
 
     @cached_property
-    def risk_counts_by_domain(self) -> pd.DataFrame:
-        return metrics.calc_risk_counts(
-            self.risks, by=("domain", "band"), region=self.region, trust_codes=[self.code]
-        )
-
-    @cached_property
     def interventions(self) -> pd.DataFrame:
         return metrics.calc_interventions(self.risks, self.data.visits, self.region)
 
@@ -208,16 +196,21 @@ class TrustReview:
         return metrics.calc_nts_outcome(self.data.survey_results, self.region)
 
     @cached_property
+    def nts_to_date(self) -> pd.DataFrame:
+        """NTS results up to the review year's survey (a later survey is not yet known)."""
+        return self.nts[self.nts["year"] <= self.survey_year]
+
+    @cached_property
     def nts_latest(self) -> pd.DataFrame:
         return self.nts[self.nts["year"] == self.survey_year]
 
     @cached_property
     def outcome_counts(self) -> pd.DataFrame:
-        return metrics.calc_outcome_counts(self.nts)
+        return metrics.calc_outcome_counts(self.nts_to_date)
 
     @cached_property
     def persistent_reds(self) -> pd.DataFrame:
-        reds = metrics.calc_persistent_reds(self.nts, self.region)
+        reds = metrics.calc_persistent_reds(self.nts_to_date, self.region)
         return reds[reds["current"]] if "current" in reds else reds
 
     @cached_property
@@ -226,7 +219,7 @@ class TrustReview:
 
     @cached_property
     def hotspots(self) -> pd.DataFrame:
-        return metrics.calc_hotspots(self.nts, self.risks, self.region, self.data.hotspots)
+        return metrics.calc_hotspots(self.nts_to_date, self.risks, self.region, self.data.hotspots)
 
     # Learners, funding, programmes, LDA ----------------------------------------------------
     @cached_property
@@ -327,7 +320,7 @@ class TrustReview:
 
     @cached_property
     def staff_survey_latest(self) -> pd.DataFrame:
-        frame = self.staff_survey
+        frame = self.staff_survey[self.staff_survey["year"] <= self.as_of.year]
         return frame[frame["year"] == frame["year"].max()] if not frame.empty else frame
 
     @cached_property
@@ -379,19 +372,20 @@ def _get(frame: pd.DataFrame, index, column: str):
     return frame.at[index, column] if index in frame.index else None
 
 
-def _review_of(trust_data: TrustData) -> TrustReview:
-    region = load_region_cached()
-    return TrustReview(data=trust_data, region=region, review_year=region.review_year)
-
-
-def triggered_visit_risks(trust_data: TrustData) -> list[str]:
+def triggered_visit_risks(
+    trust_data: TrustData, region: RegionConfig, review_year: str
+) -> list[str]:
     """Runner hook: the open risks of a trust that call for a triggered-visit brief."""
-    return _review_of(trust_data).brief_risk_ids("triggered-visit-brief")
+    review = TrustReview(data=trust_data, region=region, review_year=review_year)
+    return review.brief_risk_ids("triggered-visit-brief")
 
 
-def learner_educator_visit_risks(trust_data: TrustData) -> list[str]:
+def learner_educator_visit_risks(
+    trust_data: TrustData, region: RegionConfig, review_year: str
+) -> list[str]:
     """Runner hook: the open risks of a trust that call for a learner/educator visit brief."""
-    return _review_of(trust_data).brief_risk_ids("learner-educator-visit-brief")
+    review = TrustReview(data=trust_data, region=region, review_year=review_year)
+    return review.brief_risk_ids("learner-educator-visit-brief")
 
 
 def open_review(

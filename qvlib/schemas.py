@@ -60,6 +60,13 @@ QUARTER = r"^\d{4}/\d{2} Q[1-4]$"  # financial quarter, e.g. 2024/25 Q3
 MONTH = r"^\d{4}-\d{2}$"  # calendar month, e.g. 2025-04
 
 
+def split_list(value: object) -> set[str]:
+    """The items of a ';'-separated list cell (``linked_risk_ids``, ``panel_roles``)."""
+    if not isinstance(value, str):
+        return set()
+    return {part.strip() for part in value.split(";") if part.strip()}
+
+
 class _Base(pa.DataFrameModel):
     class Config:
         strict = True  # no columns beyond the contract (loaders drop known extras first)

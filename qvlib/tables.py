@@ -25,6 +25,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from qvlib.config import load_region_cached
 from qvlib.errors import QvError
 
 MISSING = "–"
@@ -121,7 +122,7 @@ def show_table(
     *,
     caption: str,
     columns: Mapping[str, str] | None = None,
-    suppressed_marker: str = "*",
+    suppressed_marker: str | None = None,
     formats: Mapping[str, str] | None = None,
     highlight: str | Sequence[bool] | pd.Series | None = None,
     highlight_note: str | None = None,
@@ -142,7 +143,8 @@ def show_table(
         Columns to show, in order, mapped to their headings (``{"opened": "Opened"}``); all
         columns under their own names by default.
     suppressed_marker
-        Shown in place of a missing value in a suppressed row, with a footnote.
+        Shown in place of a missing value in a suppressed row, with a footnote; by default
+        ``suppression.marker`` in ``parameters/region.yaml``.
     formats
         Per-column :meth:`str.format` patterns, e.g. ``{"spent": "£{:,.0f}"}``.  Otherwise
         whole numbers get thousands separators, other numbers one decimal place, dates
@@ -177,6 +179,8 @@ def show_table(
             f"table {caption!r}: columns {', '.join(missing)} are not in the data; "
             f"it has {', '.join(map(str, df.columns))}"
         )
+    if suppressed_marker is None:
+        suppressed_marker = load_region_cached().suppression.marker
     # Years are labels, not quantities: 2025, never 2,025.
     formats = {c: "{}" for c in df.columns if c == "year" or str(c).endswith("_year")} | dict(
         formats or {}

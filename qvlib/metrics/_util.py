@@ -3,20 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections.abc import Iterable
 
 import pandas as pd
 
-_FY_RE = re.compile(r"^(\d{4})/(\d{2})$")
+from qvlib.config import check_review_year
 
 
 def fy_bounds(year: str) -> tuple[pd.Timestamp, pd.Timestamp]:
     """First and last day of a financial year written ``YYYY/YY`` (1 April to 31 March)."""
-    match = _FY_RE.match(str(year))
-    if not match:
-        raise ValueError(f"{year!r} is not a financial year written YYYY/YY, e.g. '2025/26'")
-    start = int(match.group(1))
+    start = int(check_review_year(year)[:4])
     return pd.Timestamp(start, 4, 1), pd.Timestamp(start + 1, 3, 31)
 
 
@@ -32,6 +28,12 @@ def next_year(year: str | int) -> str | int:
         _, end = fy_bounds(year)
         return fy_of(end + pd.Timedelta(days=1))
     return int(year) + 1
+
+
+def previous_year(year: str) -> str:
+    """The financial year before ``year``: ``'2024/25'`` for ``'2025/26'``."""
+    start, _ = fy_bounds(year)
+    return fy_of(start - pd.Timedelta(days=1))
 
 
 def timestamp(as_of: dt.date) -> pd.Timestamp:

@@ -16,6 +16,7 @@ from qvlib.config import RegionConfig
 from qvlib.metrics._util import fy_bounds
 from qvlib.schemas import RiskSchema as R
 from qvlib.schemas import VisitSchema as V
+from qvlib.schemas import split_list
 
 TRIGGERED = "triggered visit"
 LEARNER_EDUCATOR = "learner/educator visit"
@@ -81,12 +82,6 @@ def recommend_intervention(
     return DESKTOP, f"{label}: monitor through the desktop review"
 
 
-def _linked_ids(value: object) -> set[str]:
-    if not isinstance(value, str):
-        return set()
-    return {part.strip() for part in value.split(";") if part.strip()}
-
-
 def _covering_visit(risk: pd.Series, visit_type: str, visits: pd.DataFrame) -> str | None:
     candidates = visits[
         (visits[V.visit_type] == visit_type) & (visits[V.trust_code] == risk[R.trust_code])
@@ -94,7 +89,7 @@ def _covering_visit(risk: pd.Series, visit_type: str, visits: pd.DataFrame) -> s
     if candidates.empty:
         return None
     linked = candidates[
-        candidates[V.linked_risk_ids].map(lambda v: risk[R.risk_id] in _linked_ids(v))
+        candidates[V.linked_risk_ids].map(lambda v: risk[R.risk_id] in split_list(v))
     ]
     if linked.empty:
         same_place = (

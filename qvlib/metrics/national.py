@@ -13,7 +13,7 @@ import pandas as pd
 
 from qvlib.config import RegionConfig
 from qvlib.metrics.suppression import suppress, suppress_fft
-from qvlib.schemas import CQC_KEY_QUESTIONS, CQC_RATINGS
+from qvlib.schemas import CQC_KEY_QUESTIONS, CQC_RATINGS, FFT_ANSWERS
 from qvlib.schemas import CqcRatingSchema as C
 from qvlib.schemas import FftSchema as F
 from qvlib.schemas import NhsWebsiteRatingSchema as W
@@ -21,7 +21,6 @@ from qvlib.schemas import StaffSurveySchema as SS
 
 log = logging.getLogger(__name__)
 
-_ANSWERS = [F.very_good, F.good, F.neither, F.poor, F.very_poor, F.dont_know]
 #: Worst first: used to break ties between ratings published on the same day.
 _RATING_SEVERITY = {r: i for i, r in enumerate(reversed(CQC_RATINGS[:4]))}
 _TOLERANCE = 1e-9  # staff survey scores are published to a few decimals
@@ -50,8 +49,8 @@ def calc_fft(fft: pd.DataFrame, region: RegionConfig) -> pd.DataFrame:
         pct_negative, suppressed``, sorted by organisation, month and setting.
     """
     keys = [F.org_code, F.period, F.setting]
-    sums = fft.groupby(keys, as_index=False)[[*_ANSWERS, F.total_responses]].sum(min_count=1)
-    answered = sums[_ANSWERS].sum(axis=1, min_count=1)
+    sums = fft.groupby(keys, as_index=False)[[*FFT_ANSWERS, F.total_responses]].sum(min_count=1)
+    answered = sums[FFT_ANSWERS].sum(axis=1, min_count=1)
     total = np.fmax(sums[F.total_responses].astype(float), answered)
     if (answered > sums[F.total_responses]).any():
         log.warning("FFT: some rows have more answers than total responses; using the answers")

@@ -15,20 +15,12 @@ import numpy as np
 import pandas as pd
 
 from qvlib.config import RegionConfig, SuppressionRule
+from qvlib.schemas import FFT_ANSWERS
 from qvlib.schemas import FftSchema as F
 from qvlib.schemas import SurveyResultSchema as S
 
 SURVEY_VALUE_COLUMNS = (S.score, S.ci_lower, S.ci_upper)
-FFT_VALUE_COLUMNS = (
-    F.very_good,
-    F.good,
-    F.neither,
-    F.poor,
-    F.very_poor,
-    F.dont_know,
-    "pct_positive",
-    "pct_negative",
-)
+FFT_VALUE_COLUMNS = (*FFT_ANSWERS, "pct_positive", "pct_negative")
 
 
 def suppress(

@@ -3,7 +3,8 @@
 Each :class:`PackKind` names its notebook, its title, its scope (one pack per trust, one per
 risk that calls for it, or one per region) and two slots that other layers fill in:
 
-- ``select_risks`` (risk scope): a function from a trust's data to the ids of the open risks
+- ``select_risks`` (risk scope): a function of a trust's data, the region settings and the
+  review year, giving the ids of the open risks
   whose recommended intervention calls for this pack;
 - ``finalize``: writes the final outputs from the executed notebook and its HTML (the CQC
   response bundle turns them into a .zip).  The default writes the HTML; a kind whose output
@@ -29,8 +30,8 @@ Scope = Literal["trust", "risk", "region"]
 #: Where the pack notebooks live.
 NOTEBOOKS_DIR = ROOT / "notebooks"
 
-#: ``select_risks(trust_data) -> risk ids``; a callable or an import reference.
-RiskSelector = Callable[[Any], Iterable[str]] | str
+#: ``select_risks(trust_data, region, review_year) -> risk ids``; a callable or an import reference.
+RiskSelector = Callable[[Any, Any, str], Iterable[str]] | str
 #: ``finalize(executed_nb, html, job) -> written paths``; a callable or an import reference.
 Finalizer = Callable[..., list[Path]] | str
 

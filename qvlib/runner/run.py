@@ -139,7 +139,9 @@ def _review_year(options: RunOptions, params: Parameters) -> str:
         raise QvError(f"--year: {exc}") from None
 
 
-def _trust_inputs(ds, params: Parameters, requested: Sequence[str], kinds: list[PackKind]):
+def _trust_inputs(
+    ds, params: Parameters, requested: Sequence[str], kinds: list[PackKind], year: str
+):
     available = list(ds.trust_codes)
     if requested:
         codes = [params.code_map.get(code, code) for code in requested]
@@ -171,7 +173,8 @@ def _trust_inputs(ds, params: Parameters, requested: Sequence[str], kinds: list[
                 parameters=config.model_dump(mode="json") if config else {},
                 data_fingerprint=trust.fingerprint(),
                 risk_ids={
-                    name: _risk_ids(code, name, select(trust)) for name, select in selectors.items()
+                    name: _risk_ids(code, name, select(trust, params.region, year))
+                    for name, select in selectors.items()
                 },
             )
         )
@@ -217,7 +220,7 @@ def run_reviews(options: RunOptions) -> int:
         executor = make_executor(options.jobs or os.cpu_count() or 1, config, options.scheduler)
         data_dir = Path(options.data_dir) if options.data_dir else params.region.data_path()
         ds = load_dataset(data_dir, params)
-        trusts = _trust_inputs(ds, params, options.trusts, kinds)
+        trusts = _trust_inputs(ds, params, options.trusts, kinds, year)
     except DataValidationError as exc:
         errors.print(
             f"qv reviews: the data in {data_dir} has problems; nothing was built.", markup=False
@@ -255,6 +258,9 @@ def run_reviews(options: RunOptions) -> int:
     due = [j for j in jobs if j.key not in skipped]
     results: dict[str, JobResult] = {key: JobResult(key=key, status="skipped") for key in skipped}
 
+    prepare = getattr(resolve(options.exporter), "prepare", None)
+    if due and prepare is not None:
+        prepare()  # shared caches built once here, not by every worker at once
     by_key = {j.key: j for j in jobs}
     with executor, RunProgress(console, len(jobs), len(skipped), options.progress_bar) as bar:
         for result in executor.run(due):

@@ -5,7 +5,8 @@ import datetime as dt
 import pytest
 
 import qvlib as qv
-from qvlib.reviews import BRIEF_PACKS, open_review, previous_year
+from qvlib.metrics._util import previous_year
+from qvlib.reviews import BRIEF_PACKS, open_review
 
 
 @pytest.fixture(scope="module")

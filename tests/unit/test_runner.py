@@ -71,7 +71,7 @@ class FakeDataset:
         return path
 
 
-def select_fixture_risks(trust: FakeTrust) -> list[str]:
+def select_fixture_risks(trust: FakeTrust, region, review_year: str) -> list[str]:
     return trust.risks
 
 
