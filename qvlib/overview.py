@@ -20,9 +20,9 @@ import pandas as pd
 from qvlib import metrics
 from qvlib.config import RegionConfig, check_review_year, load_region_cached
 from qvlib.datasets import Dataset
-from qvlib.metrics._util import fy_bounds
+from qvlib.metrics._util import fy_bounds, latest_year_by
 from qvlib.metrics.interventions import DESKTOP, INTERVENTIONS, VISIT_TYPE
-from qvlib.reviews import _load_cached
+from qvlib.reviews import load_cached
 from qvlib.schemas import CQC_KEY_QUESTIONS, CQC_RATINGS, LDA_STATUSES
 
 #: CQC ratings best first, so that sorting a rating column orders it by merit, not alphabet.
@@ -157,9 +157,8 @@ class RegionOverview:
     @cached_property
     def survey_year(self) -> int:
         """The latest NTS year on or before the end of the review year, across the region."""
-        years = self.nts["year"]
-        years = years[years <= self.as_of.year]
-        return int(years.max()) if not years.empty else self.as_of.year
+        latest = latest_year_by(self.nts["year"], self.as_of)
+        return self.as_of.year if latest is None else latest
 
     @cached_property
     def nts_counts(self) -> pd.DataFrame:
@@ -203,9 +202,7 @@ class RegionOverview:
     @cached_property
     def staff_survey_year(self) -> int | None:
         """The latest NHS Staff Survey year on or before the end of the review year."""
-        years = self.staff_survey["year"]
-        years = years[years <= self.as_of.year]
-        return int(years.max()) if not years.empty else None
+        return latest_year_by(self.staff_survey["year"], self.as_of)
 
     @cached_property
     def staff_survey_summary(self) -> pd.DataFrame:
@@ -438,4 +435,4 @@ def open_overview(
     """
     region = region or load_region_cached()
     review_year = check_review_year(review_year or region.review_year)
-    return RegionOverview(dataset=_load_cached(data), region=region, review_year=review_year)
+    return RegionOverview(dataset=load_cached(data), region=region, review_year=review_year)

@@ -16,8 +16,8 @@ import pandas as pd
 
 from qvlib import metrics
 from qvlib.config import RegionConfig, check_review_year, load_region_cached
-from qvlib.datasets import TrustData, load
-from qvlib.metrics._util import fy_bounds, previous_year
+from qvlib.datasets import Dataset, TrustData, load
+from qvlib.metrics._util import fy_bounds, latest_year_by, previous_year
 
 #: The regional team's name for each recommended intervention's brief (pack names).
 BRIEF_PACKS = {
@@ -59,9 +59,8 @@ class TrustReview:
     @cached_property
     def survey_year(self) -> int:
         """The latest NTS/NETS year on or before the end of the review year."""
-        years = self.data.survey_results["year"]
-        years = years[years <= self.as_of.year]
-        return int(years.max()) if not years.empty else self.as_of.year
+        latest = latest_year_by(self.data.survey_results["year"], self.as_of)
+        return self.as_of.year if latest is None else latest
 
     # Headlines -----------------------------------------------------------------------------
     @cached_property
@@ -320,8 +319,8 @@ class TrustReview:
 
     @cached_property
     def staff_survey_latest(self) -> pd.DataFrame:
-        frame = self.staff_survey[self.staff_survey["year"] <= self.as_of.year]
-        return frame[frame["year"] == frame["year"].max()] if not frame.empty else frame
+        frame = self.staff_survey
+        return frame[frame["year"] == latest_year_by(frame["year"], self.as_of)]
 
     @cached_property
     def website_ratings(self) -> pd.DataFrame:
@@ -403,14 +402,15 @@ def open_review(
     region = region or load_region_cached()
     review_year = check_review_year(review_year or region.review_year)
     return TrustReview(
-        data=_load_cached(data).trust(trust_code), region=region, review_year=review_year
+        data=load_cached(data).trust(trust_code), region=region, review_year=review_year
     )
 
 
 _CACHE: dict[str, object] = {}
 
 
-def _load_cached(data: str):
+def load_cached(data: str) -> Dataset:
+    """``load(data)``, kept for the process: opening several trusts parses the data once."""
     if data not in _CACHE:
         _CACHE.clear()  # one dataset at a time: a run reads one snapshot
         _CACHE[data] = load(data)

@@ -30,6 +30,12 @@ def next_year(year: str | int) -> str | int:
     return int(year) + 1
 
 
+def latest_year_by(years: pd.Series, as_of: dt.date) -> int | None:
+    """The latest of ``years`` (calendar years) on or before ``as_of``'s year; None if none."""
+    known = years[years <= as_of.year]
+    return int(known.max()) if not known.empty else None
+
+
 def previous_year(year: str) -> str:
     """The financial year before ``year``: ``'2024/25'`` for ``'2025/26'``."""
     start, _ = fy_bounds(year)

@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from qvlib.config import SuppressionRule, load_region
 from qvlib.metrics import national as nat
+from qvlib.schemas import FFT_SETTINGS
 
 REGION = load_region()
 ANSWERS = ["very_good", "good", "neither", "poor", "very_poor", "dont_know"]
@@ -85,15 +86,7 @@ def test_fft_percentages_stay_within_0_100(rows):
         [
             ("RHM", "2025-04", setting, answers, total)
             for setting, (answers, total) in zip(
-                [
-                    "inpatient",
-                    "a&e",
-                    "maternity",
-                    "outpatient",
-                    "community",
-                    "mental health",
-                    "ambulance",
-                ],
+                FFT_SETTINGS,
                 rows,
                 strict=False,
             )
