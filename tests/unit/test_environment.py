@@ -24,7 +24,8 @@ def _lock() -> dict[str, str]:
 def test_environment_yml_matches_pyproject_and_lock():
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
     wanted = {_name(r) for r in project["dependencies"]}
-    wanted |= {_name(r) for r in project["optional-dependencies"]["dev"]}
+    for extra in project["optional-dependencies"].values():
+        wanted |= {_name(r) for r in extra}
     env = yaml.safe_load((ROOT / "environment.yml").read_text())
     pip_section = next(d["pip"] for d in env["dependencies"] if isinstance(d, dict))
     pinned = dict(item.split("==") for item in pip_section if "==" in item)
