@@ -10,16 +10,19 @@ STAMP  := $(VENV)/.installed
 DATA ?= data/sample
 OUT  ?= outputs
 YEAR ?=
+AS_AT ?=
 TRUST ?=
 JOBS ?=
 
-QV_ARGS = --data $(DATA) --out $(OUT) $(if $(YEAR),--year $(YEAR)) $(if $(JOBS),--jobs $(JOBS)) \
+QV_ARGS = --data $(DATA) --out $(OUT) $(if $(YEAR),--year $(YEAR)) $(if $(AS_AT),--as-at $(AS_AT)) \
+          $(if $(JOBS),--jobs $(JOBS)) \
           $(foreach t,$(TRUST),--trust $(t))
 
 .PHONY: help venv reviews dashboards annual cqc briefs validate lab test lint bench sample-data clean
 
 help: ## Show this help
-	@echo "qv: education quality review packs.  Variables: DATA=dir TRUST=code YEAR=2025/26 JOBS=n"
+	@echo "qv: education quality review packs.  Variables: DATA=dir TRUST=code YEAR=2025/26"
+	@echo "    AS_AT=YYYY-MM-DD (the date packs are as at) JOBS=n"
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | \
 	  awk 'BEGIN {FS = ":.*## "}; {printf "  make %-12s %s\n", $$1, $$2}'
 
@@ -31,7 +34,7 @@ $(STAMP): requirements.lock pyproject.toml
 
 venv: $(STAMP) ## Create or refresh .venv from the pinned lock file
 
-reviews: $(STAMP) ## Build every pack for every trust (DATA, TRUST, YEAR, JOBS)
+reviews: $(STAMP) ## Build every pack for every trust (DATA, TRUST, YEAR, AS_AT, JOBS)
 	$(BIN)/qv reviews $(QV_ARGS)
 
 dashboards: $(STAMP) ## Build only the desktop review dashboards

@@ -107,7 +107,7 @@ class VisitBrief:
     """What a panel needs before a triggered or learner/educator visit to one environment.
 
     Build one with :func:`open_brief`.  Frames are computed on first use; dates are judged at
-    ``review.as_of`` so a brief built twice says the same.
+    ``review.as_at`` so a brief built twice says the same.
 
     Attributes
     ----------
@@ -319,7 +319,7 @@ class VisitBrief:
         return metrics.calc_nets_positive(rows, self.review.region)
 
     def _nets_rows(self) -> pd.DataFrame:
-        results = self.review.data.survey_results
+        results = self.review.known_table("survey_results")
         nets = results[results[S.survey] == "NETS"]
         site_ok = (nets[S.site] == self.site) | _trust_wide(nets[S.site])
         specialty_ok = (nets[S.specialty] == self.specialty) | _trust_wide(nets[S.specialty])
@@ -328,17 +328,16 @@ class VisitBrief:
     # Visits and actions --------------------------------------------------------------------
     @cached_property
     def visits(self) -> pd.DataFrame:
-        """Visits up to ``as_of`` at this environment or linked to any of its risks.
+        """Visits held by the as-at date at this environment or linked to any of its risks.
 
         Columns: the visit's own plus ``visit_label`` (readable type) and ``why_listed``
         ("at this environment" or "linked to <risk ids>"); newest first.
         """
-        visits = self.review.data.visits
+        visits = self.review.known_table("visits")
         risk_ids = set(self.review.risks.loc[_at(self.review.risks, self.environment), R.risk_id])
         linked = visits[V.linked_risk_ids].map(lambda v: sorted(split_list(v) & risk_ids))
         here = _at(visits, self.environment)
-        dated = pd.to_datetime(visits[V.date]) <= pd.Timestamp(self.review.as_of)
-        chosen = visits[(here | linked.map(bool)) & dated].copy()
+        chosen = visits[here | linked.map(bool)].copy()
         chosen["visit_label"] = chosen[V.visit_type].map(VISIT_TYPE_LABELS)
         chosen["why_listed"] = [
             "at this environment" if at else f"linked to {', '.join(ids)}"
@@ -369,16 +368,15 @@ class VisitBrief:
     # Good practice ------------------------------------------------------------------------
     @cached_property
     def good_practice(self) -> pd.DataFrame:
-        """Good practice up to ``as_of`` at the same site or in the same specialty.
+        """Good practice by the as-at date at the same site or in the same specialty.
 
         A ``match`` column says which ("this environment", "same specialty", "same site");
         closest first, then newest.
         """
-        practice = self.review.data.good_practice
+        practice = self.review.known_table("good_practice")
         same_site = practice[G.site] == self.site
         same_specialty = practice[G.specialty] == self.specialty
-        dated = practice[G.date] <= pd.Timestamp(self.review.as_of)
-        chosen = practice[(same_site | same_specialty) & dated].copy()
+        chosen = practice[same_site | same_specialty].copy()
         rank = same_site[chosen.index] & same_specialty[chosen.index]
         chosen["_rank"] = (~rank).astype(int) + (~same_specialty[chosen.index]).astype(int)
         labels = {0: "this environment", 1: "same specialty", 2: "same site"}
@@ -464,7 +462,8 @@ class VisitBrief:
     def _recommended(self) -> tuple[str, str]:
         """The recommended format and why, from the concern's themes and the group's size."""
         settings = self.review.region.learner_educator_formats
-        sensitive = {t.strip().casefold() for t in settings.drop_in_themes}
+        listed = self.review.region.interventions.learner_educator_themes
+        sensitive = {t.strip().casefold() for t in listed}
         themes = sorted(
             {t for t in self.concern[R.theme].dropna() if t.strip().casefold() in sensitive}
         )
@@ -493,7 +492,7 @@ class VisitBrief:
         """Format options for meeting learners: ``format, mode, advice, recommended, why``.
 
         Drop-in clinic or group meeting, each face-to-face or virtual.  A drop-in clinic is
-        recommended when a risk's theme is one of ``learner_educator_formats.drop_in_themes``
+        recommended when a risk's theme is one of ``interventions.learner_educator_themes``
         or fewer than ``small_group_below`` learners are in post; otherwise a group meeting.
         The configured ``mode`` is recommended; the same format in the other mode is offered
         alongside.

@@ -15,6 +15,7 @@ a displayed chart becomes a Vega-Lite JSON output that JupyterLab draws natively
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Sequence
 from functools import cache
 from pathlib import Path
@@ -23,7 +24,9 @@ from typing import Any, Literal
 import altair as alt
 import pandas as pd
 
+from qvlib import display
 from qvlib.schemas import CQC_KEY_QUESTIONS, CQC_RATINGS, NTS_OUTCOMES
+from qvlib.tables import Html, show_note
 
 COLOURS_FILE = Path(__file__).parent / "data" / "nhs_colours.json"
 THEME_NAME = "nhs"
@@ -169,18 +172,24 @@ enable_pack_rendering()
 
 
 def _scale(
-    group: str, present: Sequence[str] | None = None, order: Sequence[str] = ()
+    group: str,
+    present: Sequence[str] | None = None,
+    order: Sequence[str] = (),
+    vocabulary: str | None = None,
 ) -> alt.Scale:
     """A colour scale mapping the values of one semantic group to the colours in the data file.
 
-    ``order`` lists the values in legend order; with ``present`` only those values appear.
+    ``order`` lists the values (codes) in legend order; with ``present`` only those values
+    appear.  With a ``vocabulary`` the domain holds the values' display labels, as the data does
+    after :func:`qvlib.display.labelled`.
     """
     mapping = colours(group)
     domain = [v for v in (order or mapping) if v in mapping]
     if present is not None:
         wanted = set(present)
         domain = [v for v in domain if v in wanted] or domain
-    return alt.Scale(domain=domain, range=[mapping[v] for v in domain])
+    shown = display.labels_for(vocabulary, domain) if vocabulary else domain
+    return alt.Scale(domain=shown, range=[mapping[v] for v in domain])
 
 
 def _x_type(series: pd.Series) -> Literal["temporal", "quantitative", "ordinal"]:
@@ -204,7 +213,21 @@ def _title(text: str, subtitle: str | Sequence[str] | None = None) -> alt.Title:
     return alt.Title(text, subtitle=subtitle) if subtitle else alt.Title(text)
 
 
-_CAPITALISE = "upper(slice(datum.label, 0, 1)) + slice(datum.label, 1)"
+def _no_data(title: str, what: str) -> Html:
+    """What a chart with nothing to draw shows instead: a sentence, not an empty frame."""
+    return show_note(f"{title}: {what}")
+
+
+def _count_axis(values: pd.Series, title: str) -> alt.Axis:
+    """An axis for counts: whole-number ticks only, however small the counts."""
+    top = int(values.max()) if len(values) and pd.notna(values.max()) else 0
+    if top <= 10:
+        return alt.Axis(title=title, values=list(range(0, max(top, 1) + 1)), format="d")
+    return alt.Axis(title=title, tickMinStep=1, format=",d")
+
+
+#: Longest axis label drawn in full (pixels); longer ones wrap rather than being cut.
+LABEL_LIMIT = 360
 
 
 def chart_spc(
@@ -213,7 +236,7 @@ def chart_spc(
     y_title: str,
     *,
     x_title: str | None = None,
-) -> alt.LayerChart:
+) -> alt.LayerChart | Html:
     """Making Data Count XmR chart: values, mean, process limits, target, coloured points.
 
     Parameters
@@ -230,11 +253,14 @@ def chart_spc(
 
     Returns
     -------
-    alt.LayerChart
+    alt.LayerChart or Html
         Grey value line, black mean, dashed grey limits, dashed red target when present and
-        points in the MDC colours; the subtitle says when the limits are trial limits.
+        points in the MDC colours; the subtitle says when the limits are trial limits.  With no
+        points, a sentence saying so.
     """
     _require(spc, ["x", "y", "mean", "lpl", "upl", "point_type", "trial_limits"], "chart_spc")
+    if spc["y"].notna().sum() == 0:
+        return _no_data(title, "no months to chart.")
     spc_colours = colours("spc")
     x_type = _x_type(spc["x"])
     x_axis = alt.Axis(format="%b %Y", labelAngle=0) if x_type == "temporal" else alt.Axis()
@@ -264,9 +290,11 @@ def chart_spc(
         f"datum.label == '{key}' ? '{label}'" for key, label in _SPC_LABELS.items()
     )
     tooltip = [
-        alt.Tooltip("x", type=_x_type(spc["x"]), title="Period"),
-        alt.Tooltip("y:Q", title=y_title, format=",.4~r"),
-        alt.Tooltip("mean:Q", title="Mean", format=",.4~r"),
+        alt.Tooltip("x", type=_x_type(spc["x"]), title="Period", format="%b %Y")
+        if x_type == "temporal"
+        else alt.Tooltip("x", type=x_type, title="Period"),
+        alt.Tooltip("y:Q", title=y_title, format=",.1f"),
+        alt.Tooltip("mean:Q", title="Mean", format=",.1f"),
         alt.Tooltip("point_type:N", title="Variation"),
     ]
     layers.append(
@@ -293,65 +321,90 @@ def chart_spc(
     )
 
 
-def chart_nts_heatmap(outcomes: pd.DataFrame, *, title: str | None = None) -> alt.FacetChart:
-    """GMC NTS outcomes: indicator by specialty (or site), one grid per year.
+def _environment_labels(outcomes: pd.DataFrame) -> pd.Series:
+    """A row label for each result's clinical learning environment: specialty first (so a
+    reader finds a specialty), then programme group and site, leaving out what every row
+    shares."""
+    parts = [c for c in ("specialty", "programme_group", "site") if c in outcomes.columns]
+    varying = [c for c in parts if outcomes[c].nunique(dropna=False) > 1] or parts[:1]
+    return outcomes[varying].astype(str).agg(" · ".join, axis=1)
+
+
+def chart_nts_heatmap(
+    outcomes: pd.DataFrame, *, title: str | None = None
+) -> alt.FacetChart | alt.Chart | Html:
+    """GMC NTS outcomes: one row per clinical learning environment, one column per indicator.
+
+    Results are per site x programme group x specialty, so each of those is its own row
+    (specialty first, sorted, so that a reader finds a specialty); a column of the frame that
+    every row shares is left out of the labels.  Several years give one grid per year.
 
     Parameters
     ----------
     outcomes
-        ``indicator``, ``specialty`` (or ``site``), ``year``, ``outcome_final`` (red, pink,
-        white, light green, green, not reported, no result); optional ``score`` (or ``mean``)
-        and ``n`` are shown in the tooltip.
+        ``indicator``, ``year``, ``outcome_final`` (red, pink, white, light green, green, not
+        reported, no result) and any of ``specialty``, ``programme_group``, ``site``; optional
+        ``score`` and ``n`` are shown in the tooltip (blank when suppressed).
     title
         Chart title; "National Training Survey outcomes" by default.
     """
-    group = "specialty" if "specialty" in outcomes.columns else "site"
-    _require(outcomes, ["indicator", group, "year", "outcome_final"], "chart_nts_heatmap")
+    _require(outcomes, ["indicator", "year", "outcome_final"], "chart_nts_heatmap")
+    title = title or "National Training Survey outcomes"
+    if outcomes.empty:
+        return _no_data(title, "no NTS results published for this by the as-at date.")
+    frame = outcomes.assign(environment=_environment_labels(outcomes))
+    frame = display.labelled(frame, ["outcome_final"])
+    order = sorted(frame["environment"].unique(), key=str.casefold)
     tooltip = [
-        alt.Tooltip(f"{group}:N", title=group.capitalize()),
+        alt.Tooltip("environment:N", title="Where"),
         alt.Tooltip("indicator:N", title="Indicator"),
         alt.Tooltip("year:N", title="Year"),
         alt.Tooltip("outcome_final:N", title="Outcome"),
     ]
-    score = next((c for c in ("score", "mean") if c in outcomes.columns), None)
-    if score:
-        tooltip.append(alt.Tooltip(f"{score}:Q", title="Score", format=".1f"))
-    if "n" in outcomes.columns:
-        tooltip.append(alt.Tooltip("n:Q", title="Respondents (n)"))
+    if "score" in frame.columns:
+        tooltip.append(alt.Tooltip("score:Q", title="Score", format=".1f"))
+    if "n" in frame.columns:
+        tooltip.append(alt.Tooltip("n:Q", title="Respondents (n)", format="d"))
     heatmap = (
-        alt.Chart(outcomes)
+        alt.Chart(frame)
         .mark_rect(stroke=_nhs("Mid Grey"), strokeWidth=0.5)
         .encode(
             x=alt.X(
-                "indicator:N", title=None, sort=None, axis=alt.Axis(labelAngle=-45, labelLimit=160)
+                "indicator:N",
+                title=None,
+                sort=None,
+                axis=alt.Axis(labelAngle=-45, labelLimit=LABEL_LIMIT),
             ),
-            y=alt.Y(f"{group}:N", title=None, sort=None, axis=alt.Axis(labelLimit=160)),
+            y=alt.Y("environment:N", title=None, sort=order, axis=alt.Axis(labelLimit=LABEL_LIMIT)),
             color=alt.Color(
                 "outcome_final:N",
                 title="Outcome",
-                scale=_scale("nts_outcome", order=NTS_OUTCOMES),
-                legend=alt.Legend(title=None, labelExpr=_CAPITALISE),
+                scale=_scale("nts_outcome", order=NTS_OUTCOMES, vocabulary="code"),
+                legend=alt.Legend(title=None),
             ),
             tooltip=tooltip,
         )
-        .properties(width={"step": 22}, height={"step": 20})
+        .properties(width={"step": 20}, height={"step": 18})
     )
+    subtitle = "GMC outcome against the national benchmark; grey: fewer than 3 respondents"
+    description = (
+        "Heatmap of NTS outcomes by indicator and clinical learning environment: red and pink "
+        "are below the benchmark, light green and green above, white between, grey not reported."
+    )
+    if frame["year"].nunique() == 1:
+        return heatmap.properties(title=_title(title, subtitle), description=description)
     return heatmap.facet(
         row=alt.Row("year:N", title=None, header=alt.Header(labelAngle=0, labelAlign="left")),
-    ).properties(
-        title=_title(
-            title or "National Training Survey outcomes",
-            "GMC outcome against the national benchmark, by year",
-        ),
-        description=(
-            f"Heatmap of NTS outcomes by indicator and {group}: red and pink are below the "
-            "benchmark, light green and green above, white between, grey not reported."
-        ),
-    )
+    ).properties(title=_title(title, subtitle), description=description)
 
 
-def chart_funding_utilisation(funding: pd.DataFrame, *, title: str | None = None) -> alt.FacetChart:
+def chart_funding_utilisation(
+    funding: pd.DataFrame, *, title: str | None = None
+) -> alt.FacetChart | Html:
     """Education funding allocated and spent by year, one panel per stream.
+
+    Each panel has its own £ scale: streams differ by orders of magnitude, and a shared axis
+    would flatten the small ones.
 
     Parameters
     ----------
@@ -365,43 +418,45 @@ def chart_funding_utilisation(funding: pd.DataFrame, *, title: str | None = None
         ["year", "stream", "allocated", "spent", "utilisation_pct"],
         "chart_funding_utilisation",
     )
+    title = title or "Funding allocated and spent"
+    if funding.empty:
+        return _no_data(title, "no funding reported by the as-at date.")
+    frame = display.labelled(funding, ["stream"]).assign(
+        used=[display.fmt_pct(v) for v in funding["utilisation_pct"]]
+    )
     tooltip = [
         alt.Tooltip("year:N", title="Year"),
         alt.Tooltip("stream:N", title="Stream"),
         alt.Tooltip("allocated:Q", title="Allocated (£)", format=",.0f"),
         alt.Tooltip("spent:Q", title="Spent (£)", format=",.0f"),
-        alt.Tooltip("utilisation_pct:Q", title="Utilisation (%)", format=".1f"),
+        alt.Tooltip("used:N", title="Utilisation"),
     ]
     base = alt.Chart().encode(
         x=alt.X("year:O", title=None, axis=alt.Axis(labelAngle=0)), tooltip=tooltip
     )
     allocated = base.mark_bar(color=_nhs("Light Blue"), opacity=0.45).encode(
-        y=alt.Y("allocated:Q", title="£", axis=alt.Axis(format="~s"))
+        y=alt.Y("allocated:Q", title="£", axis=alt.Axis(format="~s", tickCount=4))
     )
     spent = base.mark_bar(color=_nhs("NHS Blue"), width={"band": 0.5}).encode(y="spent:Q")
-    label = (
-        base.mark_text(dy=-6, fontSize=10, color=_nhs("Dark Grey"))
-        .transform_calculate(used="format(datum.utilisation_pct, '.0f') + '%'")
-        .encode(y="allocated:Q", text="used:N")
+    label = base.mark_text(dy=-6, fontSize=10, color=_nhs("Dark Grey")).encode(
+        y="allocated:Q", text="used:N"
     )
     return (
-        alt.layer(allocated, spent, label, data=funding)
+        alt.layer(allocated, spent, label, data=frame)
         .properties(width=230, height=150)
-        .facet(
-            facet=alt.Facet("stream:N", title=None, header=alt.Header(labelExpr=_CAPITALISE)),
-            columns=2,
-        )
+        .facet(facet=alt.Facet("stream:N", title=None), columns=2)
+        .resolve_scale(y="independent")
         .properties(
             title=_title(
-                title or "Funding allocated and spent",
-                "Pale bar: allocated; dark bar: spent; label: % used",
+                title,
+                "Pale bar: allocated; dark bar: spent; label: % used; each panel has its own scale",
             ),
             description="Bar chart of education funding allocated and spent per year, by stream.",
         )
     )
 
 
-def chart_staff_survey(staff: pd.DataFrame, *, title: str | None = None) -> alt.LayerChart:
+def chart_staff_survey(staff: pd.DataFrame, *, title: str | None = None) -> alt.LayerChart | Html:
     """NHS Staff Survey People Promise scores against the benchmark group's range.
 
     Parameters
@@ -417,6 +472,9 @@ def chart_staff_survey(staff: pd.DataFrame, *, title: str | None = None) -> alt.
         ["element", "score", "benchmark_best", "benchmark_average", "benchmark_worst"],
         "chart_staff_survey",
     )
+    title = title or "NHS Staff Survey: People Promise"
+    if staff.empty:
+        return _no_data(title, "no results published by the as-at date.")
     tooltip = [
         alt.Tooltip("element:N", title="Element"),
         alt.Tooltip("score:Q", title="Trust score", format=".2f"),
@@ -424,13 +482,19 @@ def chart_staff_survey(staff: pd.DataFrame, *, title: str | None = None) -> alt.
         alt.Tooltip("benchmark_average:Q", title="Benchmark average", format=".2f"),
         alt.Tooltip("benchmark_best:Q", title="Benchmark best", format=".2f"),
     ]
+    values = staff[["score", "benchmark_best", "benchmark_worst"]].stack()
+    low = math.floor(float(values.min()) * 2) / 2 if len(values) else 0.0
+    high = math.ceil(float(values.max()) * 2) / 2 if len(values) else 10.0
+    ticks = [low + 0.5 * i for i in range(int(round((high - low) / 0.5)) + 1)]
     base = alt.Chart(staff).encode(
-        y=alt.Y("element:N", title=None, sort=None, axis=alt.Axis(labelLimit=220)),
+        y=alt.Y("element:N", title=None, sort=None, axis=alt.Axis(labelLimit=LABEL_LIMIT)),
         tooltip=tooltip,
     )
-    x_scale = alt.Scale(zero=False, nice=True)
+    x_scale = alt.Scale(domain=[low, high], nice=False)
+    axis = alt.Axis(values=ticks, format=".1f", labelOverlap=True)
     band = base.mark_bar(color=_nhs("Light Blue"), opacity=0.35, height={"band": 0.55}).encode(
-        x=alt.X("benchmark_worst:Q", title="Score (0-10)", scale=x_scale), x2="benchmark_best:Q"
+        x=alt.X("benchmark_worst:Q", title="Score (0-10)", scale=x_scale, axis=axis),
+        x2="benchmark_best:Q",
     )
     average = base.mark_tick(color=_nhs("Dark Grey"), thickness=2, size=16).encode(
         x="benchmark_average:Q"
@@ -440,7 +504,7 @@ def chart_staff_survey(staff: pd.DataFrame, *, title: str | None = None) -> alt.
     )
     return alt.layer(band, average, trust).properties(
         title=_title(
-            title or "NHS Staff Survey: People Promise",
+            title,
             "Bar: benchmark group worst to best; tick: average; dot: this trust",
         ),
         description="Range chart of staff survey scores against the benchmark group.",
@@ -449,7 +513,7 @@ def chart_staff_survey(staff: pd.DataFrame, *, title: str | None = None) -> alt.
     )
 
 
-def chart_cqc_grid(cqc: pd.DataFrame, *, title: str | None = None) -> alt.LayerChart:
+def chart_cqc_grid(cqc: pd.DataFrame, *, title: str | None = None) -> alt.LayerChart | Html:
     """CQC ratings by key question, coloured as CQC colours them.
 
     Parameters
@@ -462,33 +526,37 @@ def chart_cqc_grid(cqc: pd.DataFrame, *, title: str | None = None) -> alt.LayerC
         Chart title; "CQC ratings" by default.
     """
     _require(cqc, ["key_question", "rating", "publication_date"], "chart_cqc_grid")
-    base = alt.Chart(cqc).encode(
+    title = title or "CQC ratings"
+    rated = cqc[cqc["rating"].notna()]
+    if rated.empty:
+        return _no_data(title, "no rating published by the as-at date.")
+    frame = display.labelled(rated, ["key_question", "rating"]).assign(
+        published=[display.fmt_date(d) for d in rated["publication_date"]]
+    )
+    questions = display.labels_for("key_question", CQC_KEY_QUESTIONS)
+    base = alt.Chart(frame).encode(
         x=alt.X(
             "key_question:N",
             title=None,
-            sort=CQC_KEY_QUESTIONS,
-            axis=alt.Axis(orient="top", labelAngle=0, labelExpr=_CAPITALISE),
+            sort=questions,
+            axis=alt.Axis(orient="top", labelAngle=0),
         ),
-        y=alt.Y(
-            "yearmonthdate(publication_date):O",
-            title=None,
-            axis=alt.Axis(format="%d %b %Y", formatType="time"),
-        ),
+        y=alt.Y("published:O", title="Published", sort=None),
         tooltip=[
             alt.Tooltip("key_question:N", title="Key question"),
             alt.Tooltip("rating:N", title="Rating"),
-            alt.Tooltip("publication_date:T", title="Published", format="%d %b %Y"),
+            alt.Tooltip("published:N", title="Published"),
         ],
     )
-    dark = ["outstanding", "good", "inadequate", "not rated"]
+    dark = display.labels_for("code", ["outstanding", "good", "inadequate", "not rated"])
     cells = base.mark_rect(stroke="#FFFFFF", strokeWidth=2).encode(
         color=alt.Color(
             "rating:N",
-            scale=_scale("cqc_rating", order=CQC_RATINGS),
-            legend=alt.Legend(title=None, labelExpr=_CAPITALISE),
+            scale=_scale("cqc_rating", order=CQC_RATINGS, vocabulary="code"),
+            legend=alt.Legend(title=None),
         ),
     )
-    # Break "requires improvement" over two lines so it fits its cell.
+    # Break "Requires improvement" over two lines so it fits its cell.
     labels = base.mark_text(fontSize=10, fontWeight="bold", lineBreak=" ").encode(
         text=alt.Text("rating:N"),
         color=alt.condition(
@@ -498,14 +566,14 @@ def chart_cqc_grid(cqc: pd.DataFrame, *, title: str | None = None) -> alt.LayerC
         ),
     )
     return alt.layer(cells, labels).properties(
-        title=_title(title or "CQC ratings"),
+        title=_title(title),
         description="Grid of CQC ratings by key question and publication date.",
         width={"step": 84},
         height={"step": 36},
     )
 
 
-def chart_fft_trend(fft: pd.DataFrame, *, title: str | None = None) -> alt.LayerChart:
+def chart_fft_trend(fft: pd.DataFrame, *, title: str | None = None) -> alt.LayerChart | Html:
     """Friends and Family Test % positive by month and setting; suppressed months are gaps.
 
     Parameters
@@ -517,7 +585,11 @@ def chart_fft_trend(fft: pd.DataFrame, *, title: str | None = None) -> alt.Layer
         Chart title; "Friends and Family Test: % positive" by default.
     """
     _require(fft, ["period", "setting", "pct_positive"], "chart_fft_trend")
-    base = alt.Chart(fft).encode(
+    title = title or "Friends and Family Test: % positive"
+    if fft.empty:
+        return _no_data(title, "no months published by the as-at date.")
+    frame = display.labelled(fft, ["setting"])
+    base = alt.Chart(frame).encode(
         x=alt.X(
             "period:T",
             timeUnit="utcyearmonth",
@@ -525,7 +597,7 @@ def chart_fft_trend(fft: pd.DataFrame, *, title: str | None = None) -> alt.Layer
             axis=alt.Axis(format="%b %Y", labelAngle=0),
         ),
         y=alt.Y("pct_positive:Q", title="% positive", scale=alt.Scale(zero=False)),
-        color=alt.Color("setting:N", title=None, legend=alt.Legend(labelExpr=_CAPITALISE)),
+        color=alt.Color("setting:N", title=None),
         tooltip=[
             alt.Tooltip("period:T", timeUnit="utcyearmonth", title="Month", format="%b %Y"),
             alt.Tooltip("setting:N", title="Setting"),
@@ -536,14 +608,19 @@ def chart_fft_trend(fft: pd.DataFrame, *, title: str | None = None) -> alt.Layer
         base.mark_line(invalid="break-paths-show-domains"),
         base.mark_point(size=25),
     ).properties(
-        title=_title(
-            title or "Friends and Family Test: % positive",
-            "Gaps are months with too few responses to publish",
-        ),
+        title=_title(title, "Gaps are months with too few responses to publish"),
         description="Line chart of Friends and Family Test % positive by month and setting.",
         width=CHART_WIDTH,
         height=CHART_HEIGHT,
     )
+
+
+def _band_scale(order: Sequence[str]) -> alt.Scale:
+    known = colours("risk_band")
+    labels = display.labels_for("code", order)
+    if all(b in known for b in order):
+        return alt.Scale(domain=labels, range=[known[b] for b in order])
+    return alt.Scale(domain=labels)
 
 
 def chart_risk_bands(
@@ -565,32 +642,25 @@ def chart_risk_bands(
     """
     _require(counts, ["band", "open"], "chart_risk_bands")
     order = list(bands) if bands else list(colours("risk_band"))
-    known = colours("risk_band")
-    if all(b in known for b in order):
-        scale = alt.Scale(domain=order, range=[known[b] for b in order])
-    else:
-        scale = alt.Scale(domain=order)
+    labels = display.labels_for("code", order)
+    frame = counts.assign(band=[display.label("code", str(b)) for b in counts["band"]])
     colour = alt.Color(
-        "band:N",
-        title="Band",
-        sort=order,
-        scale=scale,
-        legend=alt.Legend(title=None, labelExpr=_CAPITALISE),
+        "band:N", title="Band", sort=labels, scale=_band_scale(order), legend=alt.Legend(title=None)
     )
     tooltip = [alt.Tooltip("band:N", title="Band"), alt.Tooltip("open:Q", title="Open risks")]
-    x = alt.X("open:Q", title="Open risks", axis=alt.Axis(tickMinStep=1, format="d"))
-    chart = alt.Chart(counts)
-    if "domain" in counts.columns:
+    x = alt.X("open:Q", axis=_count_axis(frame["open"], "Open risks"))
+    chart = alt.Chart(frame)
+    if "domain" in frame.columns:
         tooltip.insert(0, alt.Tooltip("domain:N", title="Domain"))
         chart = chart.mark_bar().encode(
-            y=alt.Y("domain:N", title=None, axis=alt.Axis(labelLimit=240)),
+            y=alt.Y("domain:N", title=None, axis=alt.Axis(labelLimit=LABEL_LIMIT)),
             x=x,
             color=colour,
             tooltip=tooltip,
         )
     else:
         chart = chart.mark_bar().encode(
-            y=alt.Y("band:N", title=None, sort=order, axis=alt.Axis(labelExpr=_CAPITALISE)),
+            y=alt.Y("band:N", title=None, sort=labels),
             x=x,
             color=colour,
             tooltip=tooltip,
@@ -603,7 +673,7 @@ def chart_risk_bands(
     )
 
 
-def chart_nets_trend(nets: pd.DataFrame, *, title: str | None = None) -> alt.LayerChart:
+def chart_nets_trend(nets: pd.DataFrame, *, title: str | None = None) -> alt.LayerChart | Html:
     """NHS Education and Training Survey: % positive by year and indicator.
 
     Parameters
@@ -614,10 +684,13 @@ def chart_nets_trend(nets: pd.DataFrame, *, title: str | None = None) -> alt.Lay
         Chart title; "Education and Training Survey: % positive" by default.
     """
     _require(nets, ["year", "indicator", "pct_positive"], "chart_nets_trend")
+    title = title or "Education and Training Survey: % positive"
+    if nets["pct_positive"].notna().sum() == 0:
+        return _no_data(title, "no results to show (none published, or too few respondents).")
     base = alt.Chart(nets).encode(
         x=alt.X("year:O", title=None, axis=alt.Axis(labelAngle=0)),
         y=alt.Y("pct_positive:Q", title="% positive", scale=alt.Scale(zero=False)),
-        color=alt.Color("indicator:N", title=None),
+        color=alt.Color("indicator:N", title=None, legend=alt.Legend(labelLimit=LABEL_LIMIT)),
         tooltip=[
             alt.Tooltip("year:N", title="Year"),
             alt.Tooltip("indicator:N", title="Indicator"),
@@ -627,7 +700,7 @@ def chart_nets_trend(nets: pd.DataFrame, *, title: str | None = None) -> alt.Lay
     return alt.layer(
         base.mark_line(invalid="break-paths-show-domains"), base.mark_point(size=40)
     ).properties(
-        title=_title(title or "Education and Training Survey: % positive"),
+        title=_title(title),
         description="Line chart of NETS % positive by year and indicator.",
         width=CHART_WIDTH,
         height=CHART_HEIGHT,
@@ -639,7 +712,7 @@ def chart_learners(
     *,
     measure: Literal["headcount", "fte"] = "headcount",
     title: str | None = None,
-) -> alt.Chart:
+) -> alt.Chart | Html:
     """Learners by year, stacked by profession group.
 
     Parameters
@@ -652,16 +725,18 @@ def chart_learners(
         Chart title; "Learners by profession group" by default.
     """
     _require(learners, ["year", "profession_group", measure], "chart_learners")
+    title = title or "Learners by profession group"
+    if learners.empty:
+        return _no_data(title, "no learner numbers reported by the as-at date.")
     label = "Headcount" if measure == "headcount" else "Full-time equivalent"
+    frame = display.labelled(learners, ["profession_group"])
     return (
-        alt.Chart(learners)
+        alt.Chart(frame)
         .mark_bar()
         .encode(
             x=alt.X("year:O", title=None, axis=alt.Axis(labelAngle=0)),
-            y=alt.Y(f"sum({measure}):Q", title=label),
-            color=alt.Color(
-                "profession_group:N", title=None, legend=alt.Legend(labelExpr=_CAPITALISE)
-            ),
+            y=alt.Y(f"sum({measure}):Q", title=label, axis=alt.Axis(format=",d")),
+            color=alt.Color("profession_group:N", title=None),
             tooltip=[
                 alt.Tooltip("year:N", title="Year"),
                 alt.Tooltip("profession_group:N", title="Profession group"),
@@ -669,7 +744,7 @@ def chart_learners(
             ],
         )
         .properties(
-            title=_title(title or "Learners by profession group"),
+            title=_title(title),
             description=f"Stacked bar chart of learner {label.lower()} by year and profession.",
             width=CHART_WIDTH,
             height=CHART_HEIGHT,
@@ -680,7 +755,7 @@ def chart_learners(
 def _trust_axis(frame: pd.DataFrame, sort: Any) -> alt.Y:
     """The trust axis of a region chart: ``short_name``, else ``trust_name``, else the code."""
     field = next(c for c in ("short_name", "trust_name", "trust_code") if c in frame.columns)
-    return alt.Y(f"{field}:N", title=None, sort=sort, axis=alt.Axis(labelLimit=320))
+    return alt.Y(f"{field}:N", title=None, sort=sort, axis=alt.Axis(labelLimit=LABEL_LIMIT))
 
 
 def _trust_tooltip(frame: pd.DataFrame) -> list[alt.Tooltip]:
@@ -710,34 +785,30 @@ def chart_region_risks(
     """
     _require(risks_by_band, ["trust_code", "band", "open"], "chart_region_risks")
     order = list(bands) if bands else list(colours("risk_band"))
-    known = colours("risk_band")
-    scale = (
-        alt.Scale(domain=order, range=[known[b] for b in order])
-        if all(b in known for b in order)
-        else alt.Scale(domain=order)
+    labels = display.labels_for("code", order)
+    frame = risks_by_band.assign(
+        band=[display.label("code", str(b)) for b in risks_by_band["band"]]
     )
+    totals = frame.groupby("trust_code")["open"].sum()
     tooltip = [
-        *_trust_tooltip(risks_by_band),
+        *_trust_tooltip(frame),
         alt.Tooltip("band:N", title="Band"),
         alt.Tooltip("open:Q", title="Open risks"),
     ]
     return (
-        alt.Chart(risks_by_band)
+        alt.Chart(frame)
         .mark_bar()
         .encode(
-            y=_trust_axis(risks_by_band, "-x"),
-            x=alt.X("sum(open):Q", title="Open risks", axis=alt.Axis(tickMinStep=1, format="d")),
+            y=_trust_axis(frame, "-x"),
+            x=alt.X("sum(open):Q", axis=_count_axis(totals, "Open risks")),
             color=alt.Color(
-                "band:N",
-                sort=order,
-                scale=scale,
-                legend=alt.Legend(title=None, labelExpr=_CAPITALISE),
+                "band:N", sort=labels, scale=_band_scale(order), legend=alt.Legend(title=None)
             ),
             # Stack lowest band first, so the highest bands sit at the end of each bar.
             order=alt.Order("band_rank:Q"),
             tooltip=tooltip,
         )
-        .transform_calculate(band_rank=f"indexof({json.dumps(order)}, datum.band)")
+        .transform_calculate(band_rank=f"indexof({json.dumps(labels)}, datum.band)")
         .properties(
             title=_title(title or "Open risks by trust and band"),
             description=(
@@ -750,7 +821,7 @@ def chart_region_risks(
     )
 
 
-def chart_region_nts(reds_greens: pd.DataFrame, *, title: str | None = None) -> alt.Chart:
+def chart_region_nts(reds_greens: pd.DataFrame, *, title: str | None = None) -> alt.Chart | Html:
     """Red and green GMC NTS outcomes of every trust, side by side, in the frame's trust order.
 
     Parameters
@@ -763,29 +834,33 @@ def chart_region_nts(reds_greens: pd.DataFrame, *, title: str | None = None) -> 
         Chart title; "NTS red and green outcomes by trust" by default.
     """
     _require(reds_greens, ["trust_code", "outcome", "results"], "chart_region_nts")
+    title = title or "NTS red and green outcomes by trust"
+    if reds_greens.empty:
+        return _no_data(title, "no NTS results published by the as-at date.")
     shown = [o for o in NTS_OUTCOMES if o in set(reds_greens["outcome"])]
+    frame = display.labelled(reds_greens, ["outcome"])
     tooltip = [
-        *_trust_tooltip(reds_greens),
+        *_trust_tooltip(frame),
         alt.Tooltip("outcome:N", title="Outcome"),
         alt.Tooltip("results:Q", title="Results"),
     ]
     return (
-        alt.Chart(reds_greens)
+        alt.Chart(frame)
         .mark_bar(stroke=_nhs("Mid Grey"), strokeWidth=0.5)
         .encode(
-            y=_trust_axis(reds_greens, None),
-            yOffset=alt.YOffset("outcome:N", sort=shown),
-            x=alt.X("results:Q", title="Results", axis=alt.Axis(tickMinStep=1, format="d")),
+            y=_trust_axis(frame, None),
+            yOffset=alt.YOffset("outcome:N", sort=display.labels_for("code", shown)),
+            x=alt.X("results:Q", axis=_count_axis(frame["results"], "Results")),
             color=alt.Color(
                 "outcome:N",
-                scale=_scale("nts_outcome", present=shown, order=NTS_OUTCOMES),
-                legend=alt.Legend(title=None, labelExpr=_CAPITALISE),
+                scale=_scale("nts_outcome", present=shown, order=NTS_OUTCOMES, vocabulary="code"),
+                legend=alt.Legend(title=None),
             ),
             tooltip=tooltip,
         )
         .properties(
             title=_title(
-                title or "NTS red and green outcomes by trust",
+                title,
                 "Red: bottom quartile, clear of the benchmark; green: top quartile, clear of it",
             ),
             description=(

@@ -60,6 +60,12 @@ def _parser() -> argparse.ArgumentParser:
         help="review year (default: review_year in parameters/region.yaml)",
     )
     reviews.add_argument(
+        "--as-at",
+        metavar="YYYY-MM-DD",
+        help="the date packs are as at: nothing published or happening after it is shown "
+        "(default: today, or the review year's last day once that year has ended)",
+    )
+    reviews.add_argument(
         "--jobs", type=int, metavar="N", help="parallel workers (default: number of cores)"
     )
     reviews.add_argument("--force", action="store_true", help="rebuild packs that are up to date")
@@ -159,6 +165,7 @@ def _dispatch(args: argparse.Namespace) -> int:
         data_dir=args.data,
         out_dir=args.out,
         year=args.year,
+        as_at=args.as_at,
         jobs=args.jobs,
         force=args.force,
         scheduler=args.scheduler,

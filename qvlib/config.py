@@ -7,6 +7,7 @@ value and what is allowed.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from functools import cached_property, lru_cache
 from pathlib import Path
@@ -79,9 +80,108 @@ class SuppressionSettings(_Strict):
     marker: str = "*"
 
 
-class SurveySettings(_Strict):
-    nts_min_n: Annotated[int, Field(ge=1)] = 3
-    persistent_red_years: Annotated[int, Field(ge=2)] = 2
+Severity = Literal["concern", "watch", "positive"]
+
+
+class SurveyPublication(_Strict):
+    """When a survey's results of year Y are published: ``day``/``month`` of Y + ``years_after``."""
+
+    month: Annotated[int, Field(ge=1, le=12)]
+    day: Annotated[int, Field(ge=1, le=28)] = 1
+    years_after: Annotated[int, Field(ge=0, le=2)] = 0
+
+    def date(self, year: int) -> dt.date:
+        """The day results of survey year ``year`` were (or will be) published."""
+        return dt.date(int(year) + self.years_after, self.month, self.day)
+
+
+class PublicationSettings(_Strict):
+    """When each source's figures become known (a review as at a date shows nothing later)."""
+
+    nts: SurveyPublication
+    nets: SurveyPublication
+    staff_survey: SurveyPublication
+    fft_days_after_month: Annotated[int, Field(ge=0)] = 42
+    website_days_after_month: Annotated[int, Field(ge=0)] = 0
+    guardian_days_after_quarter: Annotated[int, Field(ge=0)] = 0
+    annual_days_after_year: Annotated[int, Field(ge=0)] = 0
+
+    def survey(self, name: str) -> SurveyPublication:
+        """The publication rule of ``"NTS"``, ``"NETS"`` or ``"staff_survey"``."""
+        return {"NTS": self.nts, "NETS": self.nets, "staff_survey": self.staff_survey}[name]
+
+
+class HolidaySource(_Strict):
+    """Public holidays from the maintained ``holidays`` library (country and subdivision)."""
+
+    country: str = "GB"
+    subdivision: str | None = "ENG"
+
+    @model_validator(mode="after")
+    def _known(self) -> HolidaySource:
+        import holidays
+
+        try:
+            holidays.country_holidays(self.country, subdiv=self.subdivision, years=2025)
+        except NotImplementedError as exc:
+            raise ValueError(f"the holidays library does not know this calendar: {exc}") from None
+        return self
+
+
+class CalendarSettings(_Strict):
+    """Working days: Monday to Friday, less public holidays and extra closed days."""
+
+    holidays: HolidaySource = HolidaySource()
+    extra_closed_days: list[dt.date] = []
+
+    def closed_days(self, first_year: int, last_year: int) -> list[dt.date]:
+        """Every non-working weekday from ``first_year`` to ``last_year`` inclusive, sorted."""
+        import holidays
+
+        public = holidays.country_holidays(
+            self.holidays.country,
+            subdiv=self.holidays.subdivision,
+            years=range(first_year, last_year + 1),
+        )
+        return sorted(set(public) | set(self.extra_closed_days))
+
+
+class UtilisationBand(_Strict):
+    """A range of funding utilisation (% of allocated spent) and the headline severity it has."""
+
+    min: Annotated[float, Field(ge=0)]
+    max: Annotated[float, Field(ge=0)]
+    severity: Severity
+
+
+class HeadlineSettings(_Strict):
+    """What makes a headline finding, and how serious it is."""
+
+    cqc_severity: dict[str, Severity]
+    funding_utilisation: Annotated[list[UtilisationBand], Field(min_length=1)]
+    staff_survey_min_gap: Annotated[float, Field(ge=0)] = 0.1
+    min_count: Annotated[int, Field(ge=1)] = 1
+
+    @field_validator("cqc_severity")
+    @classmethod
+    def _every_rating(cls, value: dict[str, Severity]) -> dict[str, Severity]:
+        from qvlib.schemas import CQC_RATINGS
+
+        missing = [r for r in CQC_RATINGS if r not in value]
+        unknown = [r for r in value if r not in CQC_RATINGS]
+        if missing or unknown:
+            raise ValueError(
+                f"give a severity for each CQC rating {CQC_RATINGS}; missing {missing}, "
+                f"unknown {unknown}"
+            )
+        return value
+
+    def utilisation_severity(self, pct: float) -> Severity:
+        """The severity of a funding utilisation (the first band holding it; else concern)."""
+        for band in self.funding_utilisation:
+            if band.min <= pct <= band.max:
+                return band.severity
+        return "concern"
 
 
 class HotspotSettings(_Strict):
@@ -103,10 +203,13 @@ class Attendees(_Strict):
 
 
 class LearnerEducatorFormats(_Strict):
-    """How a learner/educator visit brief recommends meeting learners."""
+    """How a learner/educator visit brief recommends meeting learners.
 
-    #: Risk themes for which learners are better heard one at a time (a drop-in clinic).
-    drop_in_themes: list[str] = ["undermining", "bullying", "harassment", "psychological safety"]
+    Learners are heard one at a time (a drop-in clinic) on the themes of
+    ``interventions.learner_educator_themes``, or when fewer than ``small_group_below`` are in
+    post.
+    """
+
     #: Fewer learners in post than this at the environment: a drop-in clinic, not a group.
     small_group_below: Annotated[int, Field(ge=1)] = 10
     #: The recommended way of holding the sessions; the other is offered alongside.
@@ -123,12 +226,14 @@ class RegionConfig(_Strict):
     risk: RiskSettings
     interventions: InterventionSettings
     suppression: SuppressionSettings
-    surveys: SurveySettings
+    publication: PublicationSettings
     hotspots: HotspotSettings
     spc: SpcSettings
     domains: Annotated[list[str], Field(min_length=6, max_length=6)]
     visit_types: dict[Literal["triggered", "learner_educator", "aeqr", "desktop"], list[str]]
     immediate_requirement_working_days: Annotated[int, Field(ge=1)] = 5
+    calendar: CalendarSettings = CalendarSettings()
+    headlines: HeadlineSettings
     attendees: Attendees
     triggered_visit_panel: list[str]
     #: Quality framework domain -> questions a visit panel asks (visit briefs' checklist).
@@ -220,7 +325,7 @@ class Parameters(_Strict):
 
 def check_review_year(value: str) -> str:
     """Return ``value`` if it is a financial year like ``2025/26``; raise ``ValueError`` if not."""
-    match = REVIEW_YEAR_RE.match(str(value))
+    match = REVIEW_YEAR_RE.fullmatch(str(value))
     if not match or (int(match.group(1)) + 1) % 100 != int(match.group(2)):
         raise ValueError(f"{value!r} is not a financial year written YYYY/YY, e.g. '2025/26'")
     return str(value)

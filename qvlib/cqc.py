@@ -89,11 +89,12 @@ def cqc_request(
 ) -> CqcRequest:
     """Parse and check a request's parameters against the trust's data.
 
-    Empty dates mean the review year's first and last day.  Unknown sites or specialties raise
-    :class:`QvError` listing the ones the trust's data has.
+    Empty dates mean the review year's first day and its last day (or the review's as-at date,
+    if earlier).  Unknown sites or specialties raise :class:`QvError` listing the ones the
+    trust's data has.
     """
     start = _date("period_start", period_start) or review.period[0]
-    end = _date("period_end", period_end) or review.period[1]
+    end = _date("period_end", period_end) or min(review.period[1], review.as_at)
     if end < start:
         raise QvError(f"period_end {end} is before period_start {start}")
     known_sites = set(review.data.sites) | _values(review, "site")
@@ -120,8 +121,8 @@ def _date(name: str, text: str) -> dt.date | None:
 
 
 def _values(review: TrustReview, column: str) -> set[str]:
-    data = review.data
-    frames = (data.risks, data.visits, data.survey_results, data.good_practice, data.programmes)
+    names = ("risks", "visits", "survey_results", "good_practice", "programmes")
+    frames = [review.known_table(name) for name in names]
     return {v for f in frames for v in f[column].dropna().unique()}
 
 
@@ -147,9 +148,9 @@ def cqc_extracts(review: TrustReview, request: CqcRequest) -> dict[str, pd.DataF
     ]
     nts = metrics.suppress_survey(nts, region, survey="NTS")
     nets = review.nets[review.nets["year"].isin(years)]
-    lda = review.data.lda_compliance
-    lda = lda[lda["year"] == review.review_year]
-    practice = review.data.good_practice
+    lda = review.known_table("lda_compliance")
+    lda = lda[lda["year"] == review.lda_year]
+    practice = review.known_table("good_practice")
     practice = practice[request.in_scope(practice) & request.in_period(practice["date"])]
     extracts = {
         "open_risks": risks[
@@ -215,7 +216,9 @@ def finalize_cqc_bundle(nb: Any, html: str, job: Any) -> list[Path]:
     injected), so the zip's extracts are exactly the tables the summary shows.
     """
     params = _executed_parameters(nb)
-    review = open_review(params["trust_code"], params["review_year"], params["data"])
+    review = open_review(
+        params["trust_code"], params["review_year"], params["data"], params.get("as_at")
+    )
     request = cqc_request(
         review,
         params.get("period_start", ""),

@@ -10,12 +10,14 @@ its national rows), so a pack cannot show another trust's data by accident.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 import logging
 import os
 import shutil
 import tempfile
+from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 from typing import Any
@@ -37,6 +39,60 @@ SNAPSHOT_FORMAT = 1
 _META_KEYS = ("name", "description", "synthetic", "period")
 
 
+#: Datasets reported by year: dataset -> (year column, filter column and value or None).
+_YEARLY = {
+    "NTS": ("survey_results", "year", ("survey", "NTS")),
+    "NETS": ("survey_results", "year", ("survey", "NETS")),
+    "staff_survey": ("staff_survey", "year", None),
+    "learners": ("learners", "year", None),
+    "funding": ("funding", "year", None),
+    "lda_compliance": ("lda_compliance", "year", None),
+    "self_assessment": ("self_assessment", "year", None),
+}
+
+
+@dataclass(frozen=True)
+class Coverage:
+    """What a dataset covers.
+
+    Attributes
+    ----------
+    start, end
+        First and last day of the data's period: ``period`` in ``dataset.yaml``, else the
+        financial years of its annual returns (``None`` when neither says).
+    years
+        For each survey (``"NTS"``, ``"NETS"``, ``"staff_survey"``) and annual return
+        (``"learners"``, ``"funding"``, ``"lda_compliance"``, ``"self_assessment"``): the years the
+        data holds, sorted (survey years as integers, financial years as ``YYYY/YY``).
+    """
+
+    start: dt.date | None
+    end: dt.date | None
+    years: dict[str, tuple]
+
+    @classmethod
+    def of(cls, meta: dict[str, Any], tables: dict[str, pd.DataFrame]) -> Coverage:
+        """The coverage of ``tables`` (with ``dataset.yaml`` as ``meta``)."""
+        years: dict[str, tuple] = {}
+        for key, (name, column, only) in _YEARLY.items():
+            frame = tables.get(name)
+            if frame is None or column not in frame:
+                years[key] = ()
+                continue
+            if only is not None:
+                frame = frame[frame[only[0]] == only[1]]
+            years[key] = tuple(sorted(frame[column].dropna().unique().tolist()))
+        period = meta.get("period") if isinstance(meta.get("period"), dict) else {}
+        start, end = period.get("start"), period.get("end")
+        if start and end:
+            return cls(dt.date.fromisoformat(str(start)), dt.date.fromisoformat(str(end)), years)
+        annual = sorted({y for k in ("funding", "learners") for y in years[k]})
+        if not annual:
+            return cls(None, None, years)
+        first, last = int(annual[0][:4]), int(annual[-1][:4])
+        return cls(dt.date(first, 4, 1), dt.date(last + 1, 3, 31), years)
+
+
 class TrustData:
     """One trust's data: its local rows of every dataset, and its rows of national data.
 
@@ -48,6 +104,9 @@ class TrustData:
         The trust's site names, in file order.
     meta
         The dataset's ``dataset.yaml`` (``synthetic`` says whether the data is made up).
+    coverage
+        What the whole dataset (every trust) covers: its period and the years of each survey
+        and annual return, so that every trust's review picks the same latest year.
     tables
         Dataset name -> frame; each is also an attribute (``t.risks``).  Frames are copies.
     """
@@ -58,11 +117,13 @@ class TrustData:
         meta: dict[str, Any],
         tables: dict[str, pd.DataFrame],
         row_hashes: dict[str, np.ndarray] | None = None,
+        coverage: Coverage | None = None,
     ):
         self.code = code
         self.meta = meta
         self.tables = tables
         self._row_hashes = row_hashes
+        self.coverage = coverage or Coverage.of(meta, tables)
         row = tables["trusts"].iloc[0]
         self.name: str = row["trust_name"]
         self.trust_type: str = row["trust_type"]
@@ -141,7 +202,12 @@ class Dataset:
             rows = positions[name].get(wanted, np.empty(0, dtype=np.intp))
             tables[name] = frame.take(rows).reset_index(drop=True)
         trust_hashes = {name: hashes[name][positions[name].get(wanted, [])] for name in hashes}
-        return TrustData(wanted, dict(self.meta), tables, trust_hashes)
+        return TrustData(wanted, dict(self.meta), tables, trust_hashes, self.coverage)
+
+    @cached_property
+    def coverage(self) -> Coverage:
+        """The period the data covers and the years of each survey and annual return."""
+        return Coverage.of(self.meta, self.tables)
 
     @cached_property
     def _slices(self) -> tuple[dict[str, dict[str, np.ndarray]], dict[str, np.ndarray]]:
@@ -149,12 +215,16 @@ class Dataset:
 
         Computed once, so slicing every trust of a national-scale dataset stays fast.
         """
-        visits = self.tables["visits"]
-        visit_trust = dict(zip(visits["visit_id"], visits["trust_code"], strict=True))
+        # Datasets whose rows belong to a trust through another dataset: (its column, owner).
+        through = {
+            "visit_actions": ("visit_id", self.tables["visits"].set_index("visit_id")),
+            "risk_history": ("risk_id", self.tables["risks"].set_index("risk_id")),
+        }
         positions = {}
         for name, frame in self.tables.items():
-            if name == "visit_actions":
-                owner = frame["visit_id"].map(visit_trust)
+            if name in through:
+                column, owners = through[name]
+                owner = frame[column].map(owners["trust_code"])
             else:
                 owner = frame[TRUST_COLUMN[name]]
             positions[name] = {
@@ -350,6 +420,14 @@ def _cross_checks(
         problems += [
             Problem(shown["visit_actions"], int(row), "visit_id", visit, expected)
             for row, visit in orphan.items()
+        ]
+    if "risks" in clean and _has(frames["risk_history"], "risk_id"):
+        history = frames["risk_history"]
+        orphan = history.loc[~history["risk_id"].isin(frames["risks"]["risk_id"]), "risk_id"]
+        expected = f"the risk_id of a risk in {dataset_file('risks')}"
+        problems += [
+            Problem(shown["risk_history"], int(row), "risk_id", risk, expected)
+            for row, risk in orphan.items()
         ]
     if "risks" in clean and _has(frames["visits"], "trust_code", "linked_risk_ids"):
         problems += _check_linked_risks(frames["visits"], frames["risks"], shown["visits"])

@@ -52,6 +52,7 @@ _PATTERN_TEXT = {
 # Columns whose allowed values come from parameters/region.yaml rather than the schema.
 _CONFIG_ENUMS: dict[str, dict[str, str]] = {
     "risks": {"domain": "domains", "isf_level": "isf_levels"},
+    "risk_history": {"isf_level": "isf_levels"},
     "self_assessment": {"domain": "domains"},
     "visit_actions": {"domain": "domains"},
     "visits": {"visit_type": "visit_types"},

@@ -1,12 +1,10 @@
 """The region overview: every trust of the region side by side, for the regional quality team.
 
-:func:`open_overview` gives a :class:`RegionOverview`, whose attributes the region overview
-notebook displays: one row per trust (open risks by band, recommended and completed
-interventions, NTS reds and greens, funding utilisation, LDA compliance, CQC rating, staff survey
-against benchmark, hotspots), plus the long frames behind its charts.  Like
-:mod:`qvlib.reviews` it composes :mod:`qvlib.metrics` (on the whole dataset, which every metric
-here accepts) and computes no rule of its own; the region overview is never part of a trust's
-pack because it holds every trust's figures.
+A :class:`RegionOverview` is a set of :class:`qvlib.reviews.TrustReview` (one per trust, all
+as at the same date) plus region aggregates.  Every figure of a trust comes from that trust's
+review (its :attr:`~qvlib.reviews.TrustReview.values` and frames), so the overview and the
+trust's own packs cannot disagree; nothing here applies a rule of its own.  The region overview
+is never part of a trust's pack because it holds every trust's figures.
 """
 
 from __future__ import annotations
@@ -17,19 +15,19 @@ from functools import cached_property
 
 import pandas as pd
 
-from qvlib import metrics
+from qvlib import display
 from qvlib.config import RegionConfig, check_review_year, load_region_cached
 from qvlib.datasets import Dataset
-from qvlib.metrics._util import fy_bounds, latest_year_by
+from qvlib.findings import Finding, value_key
 from qvlib.metrics.interventions import DESKTOP, INTERVENTIONS, VISIT_TYPE
-from qvlib.reviews import load_cached
-from qvlib.schemas import CQC_KEY_QUESTIONS, CQC_RATINGS, LDA_STATUSES
+from qvlib.reviews import TrustReview, check_coverage, load_cached, parse_as_at
+from qvlib.schemas import CQC_KEY_QUESTIONS, CQC_RATINGS, LDA_STATUSES, NTS_OUTCOMES
 
 #: CQC ratings best first, so that sorting a rating column orders it by merit, not alphabet.
 CQC_RATING_DTYPE = pd.CategoricalDtype(CQC_RATINGS, ordered=True)
 #: Staff survey positions that are below the benchmark group's average.
 BELOW_AVERAGE = ("below average", "worst")
-#: NTS outcomes shown side by side (the extremes of the GMC scale).
+#: NTS outcomes shown side by side in the chart (the extremes of the GMC scale).
 NTS_SHOWN = ("red", "green")
 _NHS_SUFFIX = r"(?i)\s*\bNHS\s+(Foundation\s+)?Trust\s*$"
 
@@ -50,15 +48,18 @@ def band_column(band: str) -> str:
 
 @dataclass
 class RegionOverview:
-    """Every trust of the region in one review year, side by side.
-
-    Attributes are computed on first use.  ``as_of`` is the last day of the review year, as in
-    :class:`qvlib.reviews.TrustReview`, so the figures agree with each trust's own packs.
-    """
+    """Every trust of the region in one review year, as at one date, side by side."""
 
     dataset: Dataset
     region: RegionConfig
     review_year: str
+    as_at: dt.date
+
+    def __repr__(self) -> str:
+        return (
+            f"RegionOverview({self.name!r}, {self.review_year!r}, "
+            f"as_at={self.as_at.isoformat()!r}, trusts={len(self.trust_codes)})"
+        )
 
     @property
     def name(self) -> str:
@@ -67,16 +68,51 @@ class RegionOverview:
 
     @property
     def trust_codes(self) -> list[str]:
+        """ODS codes of every trust in the data, sorted."""
         return self.dataset.trust_codes
 
     @cached_property
-    def as_of(self) -> dt.date:
-        return fy_bounds(self.review_year)[1].date()
+    def reviews(self) -> dict[str, TrustReview]:
+        """Each trust's review, by code, all as at :attr:`as_at`."""
+        return {
+            code: TrustReview(self.dataset.trust(code), self.region, self.review_year, self.as_at)
+            for code in self.trust_codes
+        }
 
     @cached_property
     def bands(self) -> list[str]:
         """Risk band names, lowest first."""
         return self.region.risk.band_names()
+
+    @cached_property
+    def survey_year(self) -> int | None:
+        """The latest GMC NTS year published by the as-at date (the same for every trust)."""
+        return self._first_review.survey_year
+
+    @cached_property
+    def staff_survey_year(self) -> int | None:
+        """The latest NHS Staff Survey year published by the as-at date."""
+        return self._first_review.staff_survey_year
+
+    @cached_property
+    def funding_year(self) -> str | None:
+        """The latest financial year of funding reported by the as-at date."""
+        return self._first_review.funding_year
+
+    @cached_property
+    def lda_year(self) -> str | None:
+        """The latest financial year of LDA compliance reported by the as-at date."""
+        return self._first_review.lda_year
+
+    @property
+    def _first_review(self) -> TrustReview:
+        # Years come from the dataset's coverage and the date, so every trust shares them.
+        return next(iter(self.reviews.values()))
+
+    @cached_property
+    def periods(self) -> pd.DataFrame:
+        """What each period means (as in every trust's review)."""
+        return self._first_review.periods
 
     @cached_property
     def trusts(self) -> pd.DataFrame:
@@ -90,30 +126,38 @@ class RegionOverview:
         frame.insert(2, "short_name", short.where(short != "", frame["trust_name"]))
         return frame.sort_values("trust_code").reset_index(drop=True)
 
+    def _value(self, name: str) -> pd.Series:
+        """One value of every trust's review, by trust code."""
+        return pd.Series(
+            {code: review.values[name].value for code, review in self.reviews.items()},
+            name=name,
+        )
+
+    def _concat(self, attribute: str) -> pd.DataFrame:
+        frames = [getattr(review, attribute) for review in self.reviews.values()]
+        frames = [f for f in frames if len(f)]
+        if not frames:
+            return getattr(self._first_review, attribute).iloc[0:0]
+        return pd.concat(frames, ignore_index=True)
+
     # Risks and interventions ---------------------------------------------------------------
     @cached_property
-    def risks(self) -> pd.DataFrame:
-        return metrics.calc_risks(self.dataset.risks, self.region, self.as_of)
-
-    @cached_property
     def risks_by_band(self) -> pd.DataFrame:
-        """``trust_code, trust_name, band, open``: open risks of every trust and band."""
-        counts = metrics.calc_risk_counts(
-            self.risks, by=("band",), region=self.region, trust_codes=self.trust_codes
-        )
-        counts = counts[counts["trust_code"].isin(self.trust_codes)]
-        return self._named(counts[["trust_code", "band", "open"]])
+        """``trust_code, trust_name, short_name, band, open``: open risks of every trust and
+        band."""
+        return self._named(self._concat("risk_counts")[["trust_code", "band", "open"]])
 
     @cached_property
     def interventions(self) -> pd.DataFrame:
-        """Every open risk of the region with its recommended intervention and covering visit."""
-        return self._named(metrics.calc_interventions(self.risks, self.dataset.visits, self.region))
+        """Every open risk of the region with its recommended intervention and visit held."""
+        return self._named(self._concat("interventions"))
 
     @cached_property
     def intervention_counts(self) -> pd.DataFrame:
         """``trust_code, trust_name, intervention, recommended, done``, every trust x kind.
 
-        ``done`` counts recommended interventions that a visit of the right type covers.
+        ``done`` counts recommended interventions for which a visit of the right type has been
+        held by the as-at date.
         """
         frame = self.interventions.assign(done=self.interventions["covering_visit_id"].notna())
         counts = frame.groupby(["trust_code", "intervention"]).agg(
@@ -142,35 +186,33 @@ class RegionOverview:
 
     @cached_property
     def visits_outstanding(self) -> pd.DataFrame:
-        """Recommended triggered and learner/educator visits that no visit covers yet."""
+        """Recommended triggered and learner/educator visits not yet held."""
         frame = self.interventions
         wanted = (frame["intervention"] != DESKTOP) & frame["covering_visit_id"].isna()
         return frame[wanted].sort_values(
             ["trust_code", "score", "risk_id"], ascending=[True, False, True]
         )
 
+    @cached_property
+    def overdue_actions(self) -> pd.DataFrame:
+        """Every trust's open actions past their due date at the as-at date."""
+        frame = self._concat("open_actions")
+        return self._named(frame[frame["overdue"]]) if len(frame) else self._named(frame)
+
     # Surveys -------------------------------------------------------------------------------
     @cached_property
-    def nts(self) -> pd.DataFrame:
-        return metrics.calc_nts_outcome(self.dataset.survey_results, self.region)
-
-    @cached_property
-    def survey_year(self) -> int:
-        """The latest NTS year on or before the end of the review year, across the region."""
-        latest = latest_year_by(self.nts["year"], self.as_of)
-        return self.as_of.year if latest is None else latest
-
-    @cached_property
     def nts_counts(self) -> pd.DataFrame:
-        """NTS results of each outcome per trust in :attr:`survey_year` (zeros for none).
+        """NTS results of each outcome per trust in :attr:`survey_year`.
 
-        ``trust_code, trust_name``, one column per outcome (red ... no result) and ``total``;
-        a trust without results that year has a total of 0.
+        ``trust_code, trust_name, short_name``, one column per outcome (red ... no result) and
+        ``total``; the outcome columns add up to the total.  A trust without results that year
+        has a total of 0.
         """
-        latest = self.nts[self.nts["year"] == self.survey_year]
-        counts = metrics.calc_outcome_counts(latest, by=("trust_code",)).set_index("trust_code")
-        counts = counts.reindex(self.trust_codes, fill_value=0).rename_axis("trust_code")
-        return self._named(counts.reset_index())
+        frame = pd.DataFrame({"trust_code": self.trust_codes})
+        for outcome in NTS_OUTCOMES:
+            frame[outcome] = frame["trust_code"].map(self._value(f"nts.{value_key(outcome)}"))
+        frame["total"] = frame["trust_code"].map(self._value("nts.total"))
+        return self._named(frame)
 
     @cached_property
     def nts_reds_greens(self) -> pd.DataFrame:
@@ -179,7 +221,6 @@ class RegionOverview:
         ``trust_code, trust_name, short_name, outcome, results``; only trusts with NTS results
         that year.
         """
-        # A trust with no results that year (no doctors in training) is left out, not zero.
         reported = self.nts_counts[self.nts_counts["total"] > 0]
         frame = reported.melt(
             id_vars=["trust_code", "trust_name", "short_name"],
@@ -187,7 +228,6 @@ class RegionOverview:
             var_name="outcome",
             value_name="results",
         )
-        # Most reds first, so the chart leads with the trusts that most need attention.
         reds = frame["trust_code"].map(self.nts_counts.set_index("trust_code")["red"])
         frame = frame.assign(_reds=-reds, _outcome=frame["outcome"].map(NTS_SHOWN.index))
         frame = frame.sort_values(["_reds", "trust_code", "_outcome"])
@@ -195,36 +235,29 @@ class RegionOverview:
 
     @cached_property
     def staff_survey(self) -> pd.DataFrame:
-        """Staff survey element scores of the region's trusts against their benchmark groups."""
-        frame = metrics.calc_staff_survey(self.dataset.staff_survey, self.region)
-        return frame[frame["org_code"].isin(self.trust_codes)].reset_index(drop=True)
-
-    @cached_property
-    def staff_survey_year(self) -> int | None:
-        """The latest NHS Staff Survey year on or before the end of the review year."""
-        return latest_year_by(self.staff_survey["year"], self.as_of)
+        """Staff survey element scores of :attr:`staff_survey_year` for every trust."""
+        return self._concat("staff_survey_latest")
 
     @cached_property
     def staff_survey_summary(self) -> pd.DataFrame:
         """Per trust in :attr:`staff_survey_year`: elements below average, at worst, mean gap.
 
         ``trust_code, trust_name, elements`` (reported, not suppressed), ``below_average``
-        (position below average or worst), ``at_worst``, ``mean_gap`` (mean score minus
-        benchmark average), ``lowest_element`` (largest gap below average) and its
-        ``lowest_gap``.
+        (at least ``headlines.staff_survey_min_gap`` below the average), ``at_worst``,
+        ``mean_gap`` (mean score minus benchmark average), ``lowest_element`` (largest gap
+        below average) and its ``lowest_gap``.
         """
-        latest = self.staff_survey[self.staff_survey["year"] == self.staff_survey_year]
-        latest = latest[latest["gap_to_average"].notna()]
         rows = []
-        for code in self.trust_codes:
-            own = latest[latest["org_code"] == code]
+        for code, review in self.reviews.items():
+            own = review.staff_survey_latest
+            own = own[own["gap_to_average"].notna()]
             lowest = own.sort_values(["gap_to_average", "element"]).head(1)
             rows.append(
                 {
                     "trust_code": code,
-                    "elements": len(own),
-                    "below_average": int(own["position"].isin(BELOW_AVERAGE).sum()),
-                    "at_worst": int((own["position"] == "worst").sum()),
+                    "elements": review.values["staff_survey.elements"].value,
+                    "below_average": review.values["staff_survey.below_average"].value,
+                    "at_worst": review.values["staff_survey.at_worst"].value,
                     "mean_gap": own["gap_to_average"].mean() if len(own) else float("nan"),
                     "lowest_element": lowest["element"].iloc[0] if len(own) else None,
                     "lowest_gap": lowest["gap_to_average"].iloc[0] if len(own) else float("nan"),
@@ -235,28 +268,33 @@ class RegionOverview:
     # Funding and LDA -----------------------------------------------------------------------
     @cached_property
     def funding(self) -> pd.DataFrame:
-        """``trust_code, trust_name, allocated, spent, utilisation_pct, fte`` in the review year."""
-        totals = metrics.calc_funding(self.dataset.funding, self.dataset.learners, by=())
-        totals = totals[totals["year"] == self.review_year].set_index("trust_code")
+        """``trust_code, trust_name, allocated, spent, utilisation_pct, fte`` in
+        :attr:`funding_year`."""
+        totals = self._concat("funding_totals")
+        totals = totals[totals["year"] == self.funding_year].set_index("trust_code")
         columns = ["allocated", "spent", "utilisation_pct", "fte"]
         frame = totals[columns].reindex(self.trust_codes).rename_axis("trust_code")
         return self._named(frame.reset_index())
 
     @cached_property
     def lda(self) -> pd.DataFrame:
-        """LDA schedule items per trust in the review year: count and % of each status.
+        """LDA schedule items per trust in :attr:`lda_year`: count and % of each status.
 
         ``trust_code, trust_name, items``, then ``<status>`` (count) and ``<status>_pct`` for
         compliant, partial and not compliant; blank for a trust with no items that year.
         """
-        status = metrics.calc_lda_compliance(self.dataset.lda_compliance, self.review_year)
-        counts = status.pivot(index="trust_code", columns="status", values="count")
-        shares = status.pivot(index="trust_code", columns="status", values="pct")
-        frame = pd.DataFrame(index=pd.Index(self.trust_codes, name="trust_code"))
-        frame["items"] = counts.sum(axis=1) if not counts.empty else pd.Series(dtype=float)
+        status = self._concat("lda")
+        index = pd.Index(self.trust_codes, name="trust_code")
+        counts = status.pivot_table(
+            index="trust_code", columns="status", values="count", aggfunc="sum"
+        ).reindex(index=index, columns=LDA_STATUSES)
+        shares = status.pivot_table(
+            index="trust_code", columns="status", values="pct", aggfunc="sum"
+        ).reindex(index=index, columns=LDA_STATUSES)
+        frame = pd.DataFrame({"items": counts.sum(axis=1, min_count=1)}, index=index)
         for name in LDA_STATUSES:
-            frame[name] = counts[name] if name in counts else float("nan")
-            frame[f"{name}_pct"] = shares[name] if name in shares else float("nan")
+            frame[name] = counts[name]
+            frame[f"{name}_pct"] = shares[name]
         return self._named(frame.reset_index())
 
     @cached_property
@@ -274,10 +312,8 @@ class RegionOverview:
         overall rating) and ``level`` ("provider" or "location" for the overall rating).
         """
         rows = []
-        for code in self.trust_codes:
-            latest = metrics.calc_cqc_latest(self.dataset.cqc_ratings, code).set_index(
-                "key_question"
-            )
+        for code, review in self.reviews.items():
+            latest = review.cqc.set_index("key_question")
             row: dict[str, object] = {"trust_code": code}
             for question in CQC_KEY_QUESTIONS:
                 row[question] = latest["rating"].get(question)
@@ -293,53 +329,48 @@ class RegionOverview:
     @cached_property
     def hotspots(self) -> pd.DataFrame:
         """``trust_code, trust_name, site, specialty, reasons, reason`` of every hotspot."""
-        return self._named(
-            metrics.calc_hotspots(self.nts, self.risks, self.region, self.dataset.hotspots)
-        )
+        return self._named(self._concat("hotspots"))
 
     # The side-by-side table ----------------------------------------------------------------
     @cached_property
     def table(self) -> pd.DataFrame:
-        """One row per trust, every headline measure side by side.
+        """One row per trust, every headline measure side by side (from each trust's review).
 
         Columns: ``trust_code, trust_name, short_name, trust_type``; ``open_<band>`` for each
         risk band (lowest first) and ``open_risks``; ``recommended_triggered``,
         ``recommended_learner_educator``, ``recommended_desktop`` and ``interventions_done``
-        (covered by a visit); ``nts_red``, ``nts_green`` (in :attr:`survey_year`);
-        ``funding_utilisation_pct`` and ``lda_compliant_pct`` (review year); ``cqc_overall``
-        (ordered categorical, best first); ``staff_below_average`` and ``staff_mean_gap`` (in
-        :attr:`staff_survey_year`); ``hotspots``.
+        (a visit held); ``overdue_actions``; ``nts_red``, ``nts_green`` (in
+        :attr:`survey_year`; blank without results); ``funding_utilisation_pct`` and
+        ``lda_compliant_pct``; ``cqc_overall`` (ordered categorical, best first);
+        ``staff_below_average`` and ``staff_mean_gap`` (in :attr:`staff_survey_year`);
+        ``hotspots``.
         """
         table = self.trusts.set_index("trust_code")
-        bands = self.risks_by_band.pivot(index="trust_code", columns="band", values="open")
         for band in self.bands:
-            table[band_column(band)] = bands[band]
-        table["open_risks"] = bands[self.bands].sum(axis=1)
+            table[band_column(band)] = self._value(f"open_risks.{value_key(band)}")
+        table["open_risks"] = self._value("open_risks.total")
         interventions = self.intervention_counts.set_index(["trust_code", "intervention"])
         for kind in INTERVENTIONS:
             table[intervention_column(kind)] = interventions.xs(kind, level="intervention")[
                 "recommended"
             ]
         table["interventions_done"] = interventions.groupby("trust_code")["done"].sum()
-        nts = self.nts_counts.set_index("trust_code")
-        # No results that year is not the same as no red results: leave it blank.
-        reported = nts["total"] > 0
-        table["nts_red"] = nts["red"].where(reported)
-        table["nts_green"] = nts["green"].where(reported)
-        table["funding_utilisation_pct"] = self.funding.set_index("trust_code")["utilisation_pct"]
-        table["lda_compliant_pct"] = self.lda.set_index("trust_code")["compliant_pct"]
+        table["overdue_actions"] = self._value("actions.overdue")
+        reported = self._value("nts.total") > 0
+        table["nts_red"] = self._value("nts.red").where(reported)
+        table["nts_green"] = self._value("nts.green").where(reported)
+        table["funding_utilisation_pct"] = self._value("funding.utilisation").astype(float)
+        table["lda_compliant_pct"] = self._value("lda.compliant_pct").astype(float)
         table["cqc_overall"] = self.cqc.set_index("trust_code")["overall"]
         staff = self.staff_survey_summary.set_index("trust_code")
         table["staff_below_average"] = staff["below_average"].where(staff["elements"] > 0)
         table["staff_mean_gap"] = staff["mean_gap"]
-        table["hotspots"] = (
-            self.hotspots.groupby("trust_code").size().reindex(table.index, fill_value=0)
-        )
+        table["hotspots"] = self._value("hotspots.count")
         return table.reset_index()
 
     @cached_property
-    def headlines(self) -> list[metrics.Finding]:
-        """What the regional team looks at first, worded from the frames above (no new rule)."""
+    def headlines(self) -> list[Finding]:
+        """What the regional team looks at first, worded from the trusts' figures."""
         findings = []
         top = self.bands[-1]
         with_top = self.risks_by_band[
@@ -347,10 +378,10 @@ class RegionOverview:
         ]
         if len(with_top):
             findings.append(
-                metrics.Finding(
+                Finding(
                     "region.top_band_risks",
                     "concern",
-                    f"{_plural(int(with_top['open'].sum()), f'open {top} risk')} at "
+                    f"{display.plural(int(with_top['open'].sum()), f'open {top} risk')} at "
                     f"{_trust_list(with_top)}.",
                     with_top,
                 )
@@ -358,21 +389,32 @@ class RegionOverview:
         outstanding = self.visits_outstanding
         if len(outstanding):
             findings.append(
-                metrics.Finding(
+                Finding(
                     "region.visits_outstanding",
                     "concern",
-                    f"{_plural(len(outstanding), 'recommended visit')} (triggered or "
-                    f"learner/educator) not yet held, at {_trust_list(outstanding)}.",
+                    f"{display.plural(len(outstanding), 'recommended visit')} (triggered or "
+                    f"learner and educator) not yet held, at {_trust_list(outstanding)}.",
                     outstanding,
+                )
+            )
+        overdue = self.overdue_actions
+        if len(overdue):
+            findings.append(
+                Finding(
+                    "region.overdue_actions",
+                    "concern",
+                    f"{display.plural(len(overdue), 'visit action')} overdue, at "
+                    f"{_trust_list(overdue)}.",
+                    overdue,
                 )
             )
         if len(self.hotspots):
             findings.append(
-                metrics.Finding(
+                Finding(
                     "region.hotspots",
                     "watch",
-                    f"{_plural(len(self.hotspots), 'hotspot')} (clinical learning environments) "
-                    f"at {_trust_list(self.hotspots)}.",
+                    f"{display.plural(len(self.hotspots), 'hotspot')} (clinical learning "
+                    f"environments) at {_trust_list(self.hotspots)}.",
                     self.hotspots,
                 )
             )
@@ -380,11 +422,11 @@ class RegionOverview:
         if counts["total"].sum() > 0:
             reds, greens = int(counts["red"].sum()), int(counts["green"].sum())
             findings.append(
-                metrics.Finding(
+                Finding(
                     "region.nts",
                     "watch" if reds > greens else "positive",
-                    f"NTS {self.survey_year}: {_plural(reds, 'red outcome')} and "
-                    f"{_plural(greens, 'green outcome')} across the region's trusts.",
+                    f"NTS {self.survey_year}: {display.plural(reds, 'red outcome')} and "
+                    f"{display.plural(greens, 'green outcome')} across the region's trusts.",
                     counts,
                 )
             )
@@ -401,30 +443,28 @@ class RegionOverview:
         return frame
 
 
-def _plural(n: int, word: str) -> str:
-    return f"{n} {word if n == 1 else word + 's'}"
-
-
 def _trust_list(frame: pd.DataFrame) -> str:
     codes = sorted(set(frame["trust_code"]))
-    return f"{_plural(len(codes), 'trust')} ({', '.join(codes)})"
+    return f"{display.plural(len(codes), 'trust')} ({', '.join(codes)})"
 
 
 def open_overview(
-    data: str = "data/sample",
+    data: str | None = None,
     review_year: str | None = None,
+    as_at: str | dt.date | None = None,
     region: RegionConfig | None = None,
 ) -> RegionOverview:
-    """Open the region overview: ``qv.overview.open_overview("data/sample", "2025/26")``.
+    """Open the region overview: ``qv.overview.open_overview(review_year="2025/26")``.
 
     Parameters
     ----------
     data
-        A data directory or a snapshot written by ``qv reviews``; relative paths are resolved
-        against the repository root.  Loaded once per process (shared with
-        :func:`qvlib.reviews.open_review`).
+        A data directory or a snapshot written by ``qv reviews``; ``data_dir`` of region.yaml
+        by default.  Loaded once per process (shared with :func:`qvlib.reviews.open_review`).
     review_year
         Financial year ``YYYY/YY``; ``review_year`` of region.yaml by default.
+    as_at
+        ``YYYY-MM-DD``; by default today, or the review year's last day once it has ended.
     region
         Region settings; ``parameters/region.yaml`` by default.
 
@@ -435,4 +475,7 @@ def open_overview(
     """
     region = region or load_region_cached()
     review_year = check_review_year(review_year or region.review_year)
-    return RegionOverview(dataset=load_cached(data), region=region, review_year=review_year)
+    when = parse_as_at(as_at, review_year, dt.date.today())
+    dataset = load_cached(data or str(region.data_path()))
+    check_coverage(dataset.coverage.start, dataset.coverage.end, review_year, when)
+    return RegionOverview(dataset=dataset, region=region, review_year=review_year, as_at=when)

@@ -39,6 +39,7 @@ import nbformat
 from nbconvert import HTMLExporter
 
 import qvlib
+from qvlib import display
 from qvlib.errors import QvError
 
 log = logging.getLogger(__name__)
@@ -319,6 +320,7 @@ class PackExporter:
     >>> exporter = PackExporter()
     >>> page = exporter.render(nb, title="Annual education quality review", trust_code="RHM",
     ...                        trust_name="University Hospital Southampton", review_year="2025/26",
+    ...                        as_at="2025-10-14",
     ...                        provenance={"dataset": "sample", "snapshot": "3f2a..."},
     ...                        synthetic=True)
     """
@@ -351,6 +353,7 @@ class PackExporter:
         trust_code: str,
         trust_name: str,
         review_year: str,
+        as_at: str,
         provenance: Mapping[str, Any],
         synthetic: bool,
     ) -> str:
@@ -364,6 +367,9 @@ class PackExporter:
             Pack title, e.g. "Annual education quality review".
         trust_code, trust_name, review_year
             Shown in the header, page title and footer.
+        as_at
+            ``YYYY-MM-DD``: the date the pack is as at, shown in the header and footer
+            ("as at 14 Oct 2025").
         provenance
             Data provenance shown in the header, in the order given, e.g.
             ``{"dataset": ..., "period": ..., "snapshot": <hash>}``; keys become labels.
@@ -388,6 +394,7 @@ class PackExporter:
                 "trust_code": trust_code,
                 "trust_name": trust_name,
                 "review_year": review_year,
+                "as_at": display.fmt_date(as_at),
                 "provenance": [(_label(str(k)), str(v)) for k, v in provenance.items()],
                 "synthetic": bool(synthetic),
                 "banner": SYNTHETIC_BANNER,

@@ -1,23 +1,40 @@
-"""One trust's review: the metrics every pack notebook shows, computed once and named.
+"""One trust's review as at a date: the only place that decides what any pack shows.
 
-A pack notebook opens a :class:`TrustReview` and displays its attributes; the same object is what
-an analyst gets interactively (``qv.open_review("RHM")``).  This module composes
-:mod:`qvlib.metrics` for one trust and one review year; it computes no rule of its own, reads only
-through :func:`qvlib.datasets.load`, and draws nothing.
+A :class:`TrustReview` is one trust, one review year and one as-at date.  It cuts every dataset
+to what was known at that date (:func:`qvlib.metrics.asat.known_at`), applies the region's rules
+(:mod:`qvlib.metrics`) once, suppresses small numbers before anything else sees them, and names
+the results.  Every output reads it: the desktop review dashboard, the annual review pack, the
+CQC response bundle, the visit briefs (:mod:`qvlib.briefs`) and the region overview
+(:mod:`qvlib.overview`, a set of trust reviews plus region aggregates).  Headline findings are
+phrased from its figures (:mod:`qvlib.findings`), and :attr:`TrustReview.values` is the list of
+figures that commentary may quote.
+
+An analyst gets the same object interactively::
+
+    import qvlib as qv
+    review = qv.open_review("RHM", "2025/26", as_at="2025-10-14")
+    review.open_risks
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from dataclasses import dataclass
 from functools import cached_property
+from typing import Any
 
 import pandas as pd
 
-from qvlib import metrics
+from qvlib import display, metrics
 from qvlib.config import RegionConfig, check_review_year, load_region_cached
 from qvlib.datasets import Dataset, TrustData, load
-from qvlib.metrics._util import fy_bounds, latest_year_by, previous_year
+from qvlib.errors import QvError
+from qvlib.metrics import asat
+from qvlib.metrics._util import fy_bounds, previous_year
+from qvlib.schemas import PROFESSION_GROUPS
+
+log = logging.getLogger(__name__)
 
 #: The regional team's name for each recommended intervention's brief (pack names).
 BRIEF_PACKS = {
@@ -25,30 +42,139 @@ BRIEF_PACKS = {
     "learner/educator visit": "learner-educator-visit-brief",
 }
 
+_SURVEY_NAMES = {
+    "NTS": "GMC National Training Survey",
+    "NETS": "NHS Education and Training Survey",
+    "staff_survey": "NHS Staff Survey",
+}
+
+
+@dataclass(frozen=True)
+class Value:
+    """One figure of a review that commentary may quote and findings phrase.
+
+    Attributes
+    ----------
+    value
+        The raw figure (a number, date or text; ``None`` when the data has none).
+    kind
+        Its format in :data:`qvlib.display.FORMATS` (``"count"``, ``"pct"``, ``"money"``, ...).
+    description
+        What it is, for ``qv list`` and the docs.
+    """
+
+    value: Any
+    kind: str
+    description: str
+
+    def __str__(self) -> str:
+        return display.fmt(self.value, self.kind)
+
+
+def parse_as_at(value: str | dt.date | None, review_year: str, today: dt.date) -> dt.date:
+    """The as-at date of a review: ``value`` (``YYYY-MM-DD``) or the default.
+
+    The default is ``today``, or the review year's last day once that year has ended.
+
+    Raises
+    ------
+    QvError
+        If ``value`` is not a date written ``YYYY-MM-DD``.
+    """
+    if value in (None, ""):
+        return asat.default_as_at(review_year, today)
+    if isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(str(value))
+    except ValueError:
+        raise QvError(f"as-at date {value!r} is not a date written YYYY-MM-DD") from None
+
+
+def check_coverage(
+    start: dt.date | None, end: dt.date | None, review_year: str, as_at: dt.date
+) -> list[str]:
+    """Check a review year and as-at date against the data's period.
+
+    Parameters
+    ----------
+    start, end
+        The data's period (:class:`qvlib.datasets.Coverage`); ``None`` when unknown.
+    review_year, as_at
+        The review asked for.
+
+    Returns
+    -------
+    list of str
+        Warnings when the data covers the review only partly (a pack shows them too).
+
+    Raises
+    ------
+    QvError
+        When the data has nothing for the review: the review year lies outside the data's
+        period, or the as-at date is before the data begins.  The message names the period.
+    """
+    if start is None or end is None:
+        return []
+    year_start, year_end = (d.date() for d in fy_bounds(review_year))
+    period = f"{display.fmt_date(start)} to {display.fmt_date(end)}"
+    if year_end < start or year_start > end:
+        raise QvError(
+            f"review year {review_year} is outside the data's period ({period}); choose a "
+            "review year the data covers"
+        )
+    if as_at < start:
+        raise QvError(f"as-at date {display.fmt_date(as_at)} is before the data begins ({period})")
+    warnings = []
+    if year_start < start or year_end > end:
+        warnings.append(
+            f"The data covers review year {review_year} only partly: it runs from {period}."
+        )
+    if as_at > end:
+        warnings.append(
+            f"The data ends on {display.fmt_date(end)}, before the as-at date "
+            f"{display.fmt_date(as_at)}: anything after the data's end is not shown."
+        )
+    return warnings
+
 
 @dataclass
 class TrustReview:
-    """Everything the packs say about one trust in one review year.
+    """Everything the packs say about one trust in one review year, as at one date.
 
-    Attributes are computed on first use.  ``as_of`` (the date overdue risks and actions are
-    judged at) is the last day of the review year, so a pack built twice says the same.
+    Attributes are computed on first use.  Frames hold codes (``a&e``, ``aeqr``); tables and
+    charts show them as words (:mod:`qvlib.display`).
+
+    Attributes
+    ----------
+    data : TrustData
+        The trust's data, as loaded (everything, not yet cut to the date).
+    region : RegionConfig
+        Region settings.
+    review_year : str
+        The financial year reviewed, ``YYYY/YY``.
+    as_at : datetime.date
+        The date the review is as at: nothing published or happening after it is shown, and
+        "overdue" is judged at it.
     """
 
     data: TrustData
     region: RegionConfig
     review_year: str
+    as_at: dt.date
+
+    def __repr__(self) -> str:
+        return f"TrustReview({self.code!r}, {self.review_year!r}, as_at={self.as_at.isoformat()!r})"
 
     @property
     def code(self) -> str:
+        """ODS code of the trust."""
         return self.data.code
 
     @property
     def name(self) -> str:
+        """Name of the trust."""
         return self.data.name
-
-    @cached_property
-    def as_of(self) -> dt.date:
-        return fy_bounds(self.review_year)[1].date()
 
     @cached_property
     def period(self) -> tuple[dt.date, dt.date]:
@@ -57,115 +183,183 @@ class TrustReview:
         return start.date(), end.date()
 
     @cached_property
-    def survey_year(self) -> int:
-        """The latest NTS/NETS year on or before the end of the review year."""
-        latest = latest_year_by(self.data.survey_results["year"], self.as_of)
-        return self.as_of.year if latest is None else latest
+    def known(self) -> asat.Known:
+        """The trust's data cut to the as-at date (see :mod:`qvlib.metrics.asat`)."""
+        return asat.known_at(self.data.tables, self.as_at, self.region)
 
-    # Headlines -----------------------------------------------------------------------------
-    @cached_property
-    def findings(self) -> list[metrics.Finding]:
-        return metrics.calc_trust_summary(self.data, self.region, self.as_of, self.review_year)
+    def known_table(self, name: str) -> pd.DataFrame:
+        """The trust's dataset ``name`` as known at the as-at date (e.g. ``"visits"``)."""
+        return self.known.tables[name]
 
     @cached_property
-    def strengths(self) -> list[metrics.Finding]:
-        return [f for f in self.findings if f.severity == "positive"]
+    def coverage_warnings(self) -> list[str]:
+        """Warnings when the data covers this review only partly (empty when fully)."""
+        cover = self.data.coverage
+        return check_coverage(cover.start, cover.end, self.review_year, self.as_at)
 
     @cached_property
-    def challenges(self) -> list[metrics.Finding]:
-        return [f for f in self.findings if f.severity != "positive"]
+    def notes(self) -> list[str]:
+        """Sentences a pack shows about what the as-at date and the data mean for it."""
+        notes = list(self.coverage_warnings) + list(self.known.notes)
+        for key, year in (("funding", self.funding_year), ("lda_compliance", self.lda_year)):
+            if year is not None and year != self.review_year:
+                notes.append(
+                    f"{_ANNUAL_NAMES[key]} for {self.review_year} are reported after the year "
+                    f"ends; the latest known at the as-at date are for {year}."
+                )
+        return notes
+
+    # When each source dates from -----------------------------------------------------------
+    def _latest_year(self, key: str, annual: bool = False):
+        years = self.data.coverage.years.get(key, ())
+        review_year = self.review_year if annual else None
+        return asat.latest_known_year(key, years, self.as_at, self.region, review_year)
 
     @cached_property
-    def attendees(self) -> pd.DataFrame:
-        """Who the annual review invites, by side, from ``attendees`` in region.yaml."""
-        people = self.region.attendees
-        rows = [("Region", role) for role in people.regional]
-        rows += [(self.name, role) for role in people.trust]
-        return pd.DataFrame(rows, columns=["organisation", "role"])
+    def survey_year(self) -> int | None:
+        """The latest GMC NTS year published by the as-at date (``None`` if none)."""
+        return self._latest_year("NTS")
 
     @cached_property
-    def evidence(self) -> pd.DataFrame:
-        """The evidence the review draws on: each dataset with its rows and years for the trust."""
-        sources = [
+    def nets_year(self) -> int | None:
+        """The latest NETS year published by the as-at date."""
+        return self._latest_year("NETS")
+
+    @cached_property
+    def staff_survey_year(self) -> int | None:
+        """The latest NHS Staff Survey year published by the as-at date."""
+        return self._latest_year("staff_survey")
+
+    @cached_property
+    def funding_year(self) -> str | None:
+        """The latest financial year of funding reported by the as-at date (at most the review
+        year)."""
+        return self._latest_year("funding", annual=True)
+
+    @cached_property
+    def learners_year(self) -> str | None:
+        """The latest financial year of learner numbers reported by the as-at date."""
+        return self._latest_year("learners", annual=True)
+
+    @cached_property
+    def lda_year(self) -> str | None:
+        """The latest financial year of LDA compliance reported by the as-at date."""
+        return self._latest_year("lda_compliance", annual=True)
+
+    @cached_property
+    def self_assessment_year(self) -> str | None:
+        """The latest financial year of the trust's self-assessment known at the as-at date."""
+        return self._latest_year("self_assessment", annual=True)
+
+    @cached_property
+    def periods(self) -> pd.DataFrame:
+        """What each period in the review means: ``source, period``, one row per source."""
+        start, end = self.period
+        rows = [
             (
-                "GMC National Training Survey",
-                self.data.survey_results.query("survey == 'NTS'"),
-                "year",
+                "Review year",
+                f"{self.review_year}: {display.fmt_date(start)} to {display.fmt_date(end)}",
             ),
             (
-                "NHS Education and Training Survey",
-                self.data.survey_results.query("survey == 'NETS'"),
-                "year",
+                "As at",
+                f"{display.fmt_date(self.as_at)}: nothing published or happening after "
+                "this date is shown; overdue items are judged at it",
             ),
-            ("Guardian of safe working hours returns", self.data.exception_reports, "quarter"),
-            ("Trust self-assessment", self.data.self_assessment, "year"),
-            ("Funding summary", self.data.funding, "year"),
-            ("Learning and Development Agreement", self.data.lda_compliance, "year"),
-            ("Risk register", self.data.risks, None),
-            ("Earlier reviews and visits", self.data.visits, None),
         ]
-        rows = []
-        for label, frame, year_col in sources:
-            years = sorted(frame[year_col].astype(str).unique()) if year_col else []
-            covered = f"{years[0]} to {years[-1]}" if len(years) > 1 else "".join(years)
-            rows.append({"evidence": label, "records": len(frame), "covering": covered})
-        return pd.DataFrame(rows)
-
-    @cached_property
-    def priorities(self) -> pd.DataFrame:
-        """Priorities for next year: visits to hold, overdue requirements, hotspots to watch."""
-        rows = []
-        for item in self.interventions.itertuples():
-            if item.intervention != "desktop review" and not item.covering_visit_id:
-                rows.append(
-                    (
-                        f"Hold a {item.intervention} for {item.specialty} at {item.site}",
-                        f"{item.risk_id}: {item.reason}",
-                    )
-                )
-        overdue = self.open_actions[
-            self.open_actions["overdue"] & (self.open_actions["kind"] != "recommendation")
-        ]
-        for item in overdue.itertuples():
-            rows.append(
-                (
-                    f"Close {item.kind} {item.visit_id}/{item.ref}",
-                    f"Due {item.due:%d %b %Y}, owner {item.owner}",
-                )
+        for key, year in (
+            ("NTS", self.survey_year),
+            ("NETS", self.nets_year),
+            ("staff_survey", self.staff_survey_year),
+        ):
+            if year is None:
+                text = "no results published by the as-at date"
+            else:
+                day = self.region.publication.survey(key).date(year)
+                text = f"{year} results, published {display.fmt_date(day)}"
+            rows.append((_SURVEY_NAMES[key], text))
+        for key, year in (("funding", self.funding_year), ("lda_compliance", self.lda_year)):
+            text = (
+                f"{year}, the latest year reported by the as-at date"
+                if year
+                else "no year reported by the as-at date"
             )
-        for item in self.hotspots.itertuples():
-            rows.append(
-                (
-                    f"Improve the learning environment in {item.specialty} at {item.site}",
-                    item.reason,
-                )
+            rows.append((_ANNUAL_NAMES[key], text))
+        quarters = self.known_table("exception_reports")["quarter"]
+        rows.append(
+            (
+                "Guardian of safe working returns",
+                f"quarters to {quarters.max()}" if len(quarters) else "no returns known",
             )
-        return pd.DataFrame(rows, columns=["priority", "why"])
+        )
+        months = self.known_table("fft")["period"]
+        rows.append(
+            (
+                "Friends and Family Test",
+                f"months to {display.fmt_month(months.max())}" if len(months) else "no months",
+            )
+        )
+        rows.append(("CQC ratings", f"as published by {display.fmt_date(self.as_at)}"))
+        rows.append(
+            (
+                "Risk register",
+                f"risks opened by {display.fmt_date(self.as_at)}, with the status and rating "
+                "they had then",
+            )
+        )
+        rows.append(("Training programmes", "posts and learners in post as currently recorded"))
+        return pd.DataFrame(rows, columns=["source", "period"])
 
     # Risks and interventions ---------------------------------------------------------------
     @cached_property
     def risks(self) -> pd.DataFrame:
-        return metrics.calc_risks(self.data.risks, self.region, self.as_of)
+        """Every risk opened by the as-at date, scored (``score``, ``band``, ``is_open``,
+        ``review_overdue``, ``days_open``) with the status and rating it had then
+        (``rating_source``: "history" or "current")."""
+        return metrics.calc_risks(self.known_table("risks"), self.region, self.as_at)
 
     @cached_property
     def open_risks(self) -> pd.DataFrame:
+        """:attr:`risks` open at the as-at date, highest score first."""
         return self.risks[self.risks["is_open"]].sort_values(
             ["score", "risk_id"], ascending=[False, True]
         )
 
     @cached_property
     def risk_counts(self) -> pd.DataFrame:
+        """``trust_code, band, open, closed, total``: risks by band (every band listed)."""
         return metrics.calc_risk_counts(
             self.risks, by=("band",), region=self.region, trust_codes=[self.code]
         )
 
     @cached_property
     def interventions(self) -> pd.DataFrame:
-        return metrics.calc_interventions(self.risks, self.data.visits, self.region)
+        """One row per open risk with its recommended intervention and any visit held for it.
+
+        Columns: ``risk_id, trust_code, site, specialty, summary, theme, patient_safety,
+        isf_level, band, score, intervention, reason, covering_visit_id, covering_visit_date``
+        (a visit of the right type held by the as-at date), ``follow_up_due`` (the earliest
+        due date of that visit's open requirements) and ``visit_status`` in words ("held 8 Aug
+        2025 (RHM-V005); follow-up due 15 Aug 2025", or "not yet held").
+        """
+        frame = metrics.calc_interventions(self.risks, self.known_table("visits"), self.region)
+        open_requirements = self.actions[self.actions["is_open"]]
+        follow_up = open_requirements.groupby("visit_id")["due"].min()
+        frame["follow_up_due"] = pd.to_datetime(frame["covering_visit_id"].map(follow_up))
+        frame["visit_status"] = [
+            _visit_status(visit, date, due)
+            for visit, date, due in zip(
+                frame["covering_visit_id"],
+                frame["covering_visit_date"],
+                frame["follow_up_due"],
+                strict=True,
+            )
+        ]
+        return frame
 
     @cached_property
     def annual_review(self) -> pd.DataFrame:
-        return metrics.calc_annual_review(self.code, self.data.visits, self.review_year)
+        """The annual education quality review held in the review year by the as-at date."""
+        return metrics.calc_annual_review(self.code, self.known_table("visits"), self.review_year)
 
     def brief_risk_ids(self, pack: str) -> list[str]:
         """Open risks whose recommended intervention calls for the brief ``pack``."""
@@ -175,109 +369,194 @@ class TrustReview:
 
     # Visits and actions --------------------------------------------------------------------
     @cached_property
-    def actions(self) -> pd.DataFrame:
+    def visits(self) -> pd.DataFrame:
+        """Visits held by the as-at date, newest first (``VisitSchema`` columns)."""
+        return self.known_table("visits").sort_values(["date", "visit_id"], ascending=False)
+
+    @cached_property
+    def tracker(self) -> pd.DataFrame:
+        """Every finding of the visits held by the as-at date, notable practice included, with
+        the status it had then (see :func:`qvlib.metrics.calc_action_tracker`)."""
         return metrics.calc_action_tracker(
-            self.data.visit_actions, self.data.visits, self.as_of, self.region
+            self.known_table("visit_actions"), self.known_table("visits"), self.as_at, self.region
         )
 
     @cached_property
-    def open_actions(self) -> pd.DataFrame:
-        open_ = self.actions[self.actions["status"] != "closed"]
-        return open_.sort_values(["is_immediate", "overdue", "due"], ascending=[False, False, True])
+    def actions(self) -> pd.DataFrame:
+        """Requirements and recommendations (not notable practice) of :attr:`tracker`."""
+        return self.tracker[self.tracker["is_action"]].reset_index(drop=True)
 
     @cached_property
-    def visits(self) -> pd.DataFrame:
-        return self.data.visits.sort_values("date", ascending=False)
+    def open_actions(self) -> pd.DataFrame:
+        """Actions open at the as-at date: immediate first, then overdue, then by due date."""
+        open_ = self.actions[self.actions["is_open"]]
+        return open_.sort_values(
+            ["is_immediate", "overdue", "due"], ascending=[False, False, True], kind="stable"
+        )
+
+    @cached_property
+    def notable_practice(self) -> pd.DataFrame:
+        """What visits praised (notable practice), from :attr:`tracker`."""
+        return self.tracker[~self.tracker["is_action"]].reset_index(drop=True)
 
     # Surveys -------------------------------------------------------------------------------
     @cached_property
     def nts(self) -> pd.DataFrame:
-        return metrics.calc_nts_outcome(self.data.survey_results, self.region)
+        """GMC NTS results published by the as-at date, suppressed, with their outcomes.
 
-    @cached_property
-    def nts_to_date(self) -> pd.DataFrame:
-        """NTS results up to the review year's survey (a later survey is not yet known)."""
-        return self.nts[self.nts["year"] <= self.survey_year]
+        A result built from fewer than ``suppression.nts.threshold`` respondents has its ``n``,
+        score and confidence interval blanked, ``suppressed`` true and the outcome "not
+        reported" (or "no result" with none), whatever the input data says.
+        """
+        outcomes = metrics.calc_nts_outcome(self.known_table("survey_results"), self.region)
+        shown = metrics.suppress_survey(outcomes, self.region, "NTS")
+        reported = shown["outcome_final"] != "no result"
+        shown.loc[shown["suppressed"] & reported, "outcome_final"] = "not reported"
+        return shown
 
     @cached_property
     def nts_latest(self) -> pd.DataFrame:
+        """:attr:`nts` of :attr:`survey_year`."""
         return self.nts[self.nts["year"] == self.survey_year]
 
     @cached_property
     def outcome_counts(self) -> pd.DataFrame:
-        return metrics.calc_outcome_counts(self.nts_to_date)
+        """NTS results of each outcome per year: ``trust_code, year``, red ... no result,
+        ``total`` (the outcome columns add up to the total)."""
+        return metrics.calc_outcome_counts(self.nts)
 
     @cached_property
     def persistent_reds(self) -> pd.DataFrame:
-        reds = metrics.calc_persistent_reds(self.nts_to_date, self.region)
-        return reds[reds["current"]] if "current" in reds else reds
+        """NTS results red in consecutive years up to :attr:`survey_year`."""
+        reds = metrics.calc_persistent_reds(self.nts, self.region)
+        return reds[reds["current"]]
 
     @cached_property
     def nets(self) -> pd.DataFrame:
-        return metrics.calc_nets_positive(self.data.survey_results, self.region)
+        """NETS % positive by year and theme, suppressed below the NETS threshold."""
+        return metrics.calc_nets_positive(self.known_table("survey_results"), self.region)
 
     @cached_property
     def hotspots(self) -> pd.DataFrame:
-        return metrics.calc_hotspots(self.nts_to_date, self.risks, self.region, self.data.hotspots)
+        """Clinical learning environments meeting the hotspot rule at the as-at date."""
+        return metrics.calc_hotspots(
+            self.nts, self.risks, self.region, self.known_table("hotspots")
+        )
 
     # Learners, funding, programmes, LDA ----------------------------------------------------
     @cached_property
     def funding(self) -> pd.DataFrame:
-        return metrics.calc_funding(self.data.funding, self.data.learners)
+        """Funding by year and stream, to :attr:`funding_year`."""
+        return metrics.calc_funding(self.known_table("funding"), self.known_table("learners"))
 
     @cached_property
     def funding_by_profession(self) -> pd.DataFrame:
+        """Funding by profession group in :attr:`funding_year`."""
         frame = metrics.calc_funding(
-            self.data.funding, self.data.learners, by=("profession_group",)
+            self.known_table("funding"), self.known_table("learners"), by=("profession_group",)
         )
-        return frame[frame["year"] == self.review_year]
+        return frame[frame["year"] == self.funding_year]
 
     @cached_property
     def funding_totals(self) -> pd.DataFrame:
-        return metrics.calc_funding(self.data.funding, self.data.learners, by=())
+        """The trust's funding totals by year (``allocated, spent, utilisation_pct, fte``)."""
+        return metrics.calc_funding(
+            self.known_table("funding"), self.known_table("learners"), by=()
+        )
 
     @cached_property
     def learners(self) -> pd.DataFrame:
-        return self.data.learners.groupby(["year", "profession_group"], as_index=False)[
-            ["headcount", "fte"]
-        ].sum()
+        """``year, profession_group, headcount, fte``: learners by year and profession."""
+        return (
+            self.known_table("learners")
+            .groupby(["year", "profession_group"], as_index=False)[["headcount", "fte"]]
+            .sum()
+        )
+
+    @cached_property
+    def learner_reconciliation(self) -> pd.DataFrame:
+        """The two learner counts side by side, per profession group.
+
+        ``profession_group``, ``headcount`` (everyone in the annual learner return for
+        :attr:`learners_year`: students on placement and every trainee, wherever placed),
+        ``posts`` and ``in_post`` (the training posts at the clinical learning environments the
+        team monitors, as currently recorded) and ``in_post_pct`` (in post as % of headcount).
+        The two differ by design: the return counts people, the programme list counts the
+        posts of the environments the quality team reviews.
+        """
+        heads = self.learners[self.learners["year"] == self.learners_year]
+        heads = heads.set_index("profession_group")["headcount"]
+        posts = self.programmes.groupby("profession_group")[["posts", "learners_in_post"]].sum()
+        groups = [g for g in PROFESSION_GROUPS if g in heads.index or g in posts.index]
+        frame = pd.DataFrame({"profession_group": groups})
+        frame["headcount"] = frame["profession_group"].map(heads).astype("Int64")
+        frame["posts"] = frame["profession_group"].map(posts["posts"]).astype("Int64")
+        frame["in_post"] = frame["profession_group"].map(posts["learners_in_post"]).astype("Int64")
+        frame["in_post_pct"] = (
+            frame["in_post"].astype(float)
+            / frame["headcount"].astype(float).where(frame["headcount"].astype(float) > 0)
+            * 100
+        )
+        return frame
 
     @cached_property
     def programmes(self) -> pd.DataFrame:
-        frame = self.data.programmes.copy()
+        """Training posts and learners in post by site, profession and specialty, with
+        ``fill_pct`` (in post as % of posts)."""
+        frame = self.known_table("programmes").copy()
         frame["fill_pct"] = frame["learners_in_post"] / frame["posts"].where(frame["posts"] > 0)
         frame["fill_pct"] *= 100
         return frame.sort_values(["site", "profession_group", "specialty"])
 
     @cached_property
     def lda(self) -> pd.DataFrame:
-        return metrics.calc_lda_compliance(self.data.lda_compliance, self.review_year)
+        """LDA schedule items by status in :attr:`lda_year` (``status, count, pct``)."""
+        return metrics.calc_lda_compliance(self.known_table("lda_compliance"), self.lda_year or "")
 
     @cached_property
     def lda_non_compliant(self) -> pd.DataFrame:
-        return metrics.calc_lda_non_compliant(self.data.lda_compliance, self.review_year)
+        """LDA schedule items not fully compliant in :attr:`lda_year`."""
+        return metrics.calc_lda_non_compliant(
+            self.known_table("lda_compliance"), self.lda_year or ""
+        )
 
     @cached_property
     def self_assessment(self) -> pd.DataFrame:
-        frame = self.data.self_assessment
-        return frame[frame["year"] == self.review_year]
+        """The trust's self-assessment of :attr:`self_assessment_year`."""
+        frame = self.known_table("self_assessment")
+        return frame[frame["year"] == self.self_assessment_year]
 
     @cached_property
     def exception_reports(self) -> pd.DataFrame:
-        frame = self.data.exception_reports
+        """Guardian of safe working exception reports per quarter known at the as-at date."""
         counts = ["hours_reports", "education_reports", "safety_reports", "fines_gbp"]
-        return frame.groupby("quarter", as_index=False)[counts].sum()
+        return (
+            self.known_table("exception_reports").groupby("quarter", as_index=False)[counts].sum()
+        )
 
     @cached_property
     def good_practice(self) -> pd.DataFrame:
+        """Good practice in the review year to the as-at date: recorded good practice and the
+        notable practice visits found (``source`` names the visit).  Oldest first."""
         start, end = self.period
-        dates = self.data.good_practice["date"].dt.date
-        return self.data.good_practice[(dates >= start) & (dates <= end)].sort_values("date")
+        recorded = self.known_table("good_practice")
+        praised = self.notable_practice.assign(
+            date=self.notable_practice["visit_date"],
+            summary=self.notable_practice["finding"],
+            source="notable practice, visit " + self.notable_practice["visit_id"],
+        )
+        columns = ["trust_code", "date", "site", "specialty", "summary", "source"]
+        frame = pd.concat([recorded[columns], praised[columns]], ignore_index=True)
+        dates = pd.to_datetime(frame["date"]).dt.date
+        frame = frame[(dates >= start) & (dates <= end)]
+        return frame.sort_values(["date", "site", "summary"], kind="stable").reset_index(drop=True)
 
     # National ------------------------------------------------------------------------------
     @cached_property
     def fft(self) -> pd.DataFrame:
-        return metrics.calc_fft(self.data.fft, self.region)
+        """Friends and Family Test by month and setting published by the as-at date,
+        suppressed."""
+        return metrics.calc_fft(self.known_table("fft"), self.region)
 
     @cached_property
     def fft_spc(self) -> dict[str, pd.DataFrame]:
@@ -294,7 +573,8 @@ class TrustReview:
 
     @cached_property
     def fft_spc_summary(self) -> pd.DataFrame:
-        """Making Data Count variation icon of each FFT setting's chart, in words."""
+        """Making Data Count variation of each FFT setting's chart, in words:
+        ``setting, months, latest_pct_positive, variation, limits``."""
         rows = []
         for setting, spc in self.fft_spc.items():
             icons = metrics.spc_icons(spc, "increase")
@@ -307,64 +587,209 @@ class TrustReview:
                     "limits": icons.trial_limits_text or "Limits from all months",
                 }
             )
-        return pd.DataFrame(rows)
+        columns = ["setting", "months", "latest_pct_positive", "variation", "limits"]
+        return pd.DataFrame(rows, columns=columns)
 
     @cached_property
     def cqc(self) -> pd.DataFrame:
-        return metrics.calc_cqc_latest(self.data.cqc_ratings, self.code)
+        """The trust's latest CQC rating per key question published by the as-at date."""
+        return metrics.calc_cqc_latest(self.known_table("cqc_ratings"), self.code)
 
     @cached_property
     def staff_survey(self) -> pd.DataFrame:
-        return metrics.calc_staff_survey(self.data.staff_survey, self.region)
+        """NHS Staff Survey element scores published by the as-at date, suppressed."""
+        return metrics.calc_staff_survey(self.known_table("staff_survey"), self.region)
 
     @cached_property
     def staff_survey_latest(self) -> pd.DataFrame:
+        """:attr:`staff_survey` of :attr:`staff_survey_year`."""
         frame = self.staff_survey
-        return frame[frame["year"] == latest_year_by(frame["year"], self.as_of)]
+        return frame[frame["year"] == self.staff_survey_year]
 
     @cached_property
     def website_ratings(self) -> pd.DataFrame:
-        return metrics.calc_website_ratings(self.data.nhs_website_ratings)
+        """Latest NHS website rating per site known at the as-at date: ``org_code, site_code,
+        site_name, stars, ratings, period``."""
+        frame = metrics.calc_website_ratings(self.known_table("nhs_website_ratings"))
+        names = self.known_table("sites").set_index("site_code")["site_name"]
+        frame.insert(2, "site_name", frame["site_code"].map(names))
+        frame["site_name"] = frame["site_name"].fillna(frame["site_code"]).fillna("Whole trust")
+        return frame
 
     # Year on year --------------------------------------------------------------------------
     @cached_property
     def changes(self) -> pd.DataFrame:
-        """Headline measures this review year against the previous one."""
-        last = previous_year(self.review_year)
-        trend = metrics.calc_risk_trend(self.risks, [last, self.review_year])
+        """Headline measures in the latest year known against the year before.
+
+        ``measure, kind, previous, current, change``: ``kind`` is the display format of the
+        figures, and ``change`` is worked out from the figures as shown (rounded), so that the
+        row adds up for a reader.
+        """
+        year = self.funding_year or self.review_year
+        last = previous_year(year)
+        trend = metrics.calc_risk_trend(self.risks, [last, year])
         open_risks = trend.groupby("year")["open_at_year_end"].sum()
         counts = self.outcome_counts.set_index("year")
         totals = self.funding_totals.set_index("year")
-        lda = self.data.lda_compliance
+        lda = self.known_table("lda_compliance")
         compliant = lda.assign(ok=lda["status"] == "compliant").groupby("year")["ok"].mean() * 100
         sy = self.survey_year
         rows = [
-            ("Open risks at year end", open_risks.get(last), open_risks.get(self.review_year)),
             (
-                f"NTS red outcomes ({sy - 1} to {sy})",
-                _get(counts, sy - 1, "red"),
-                _get(counts, sy, "red"),
+                f"Open risks at year end ({last} to {year})",
+                "count",
+                open_risks.get(last),
+                open_risks.get(year),
             ),
-            (
-                f"NTS green outcomes ({sy - 1} to {sy})",
-                _get(counts, sy - 1, "green"),
-                _get(counts, sy, "green"),
-            ),
-            (
-                "Funding allocated (£)",
-                _get(totals, last, "allocated"),
-                _get(totals, self.review_year, "allocated"),
-            ),
-            (
-                "Funding utilisation (%)",
-                _get(totals, last, "utilisation_pct"),
-                _get(totals, self.review_year, "utilisation_pct"),
-            ),
-            ("LDA items compliant (%)", compliant.get(last), compliant.get(self.review_year)),
         ]
-        frame = pd.DataFrame(rows, columns=["measure", "previous", "current"])
-        frame["change"] = frame["current"] - frame["previous"]
+        if sy is not None:
+            rows += [
+                (
+                    f"NTS red outcomes ({sy - 1} to {sy})",
+                    "count",
+                    _get(counts, sy - 1, "red"),
+                    _get(counts, sy, "red"),
+                ),
+                (
+                    f"NTS green outcomes ({sy - 1} to {sy})",
+                    "count",
+                    _get(counts, sy - 1, "green"),
+                    _get(counts, sy, "green"),
+                ),
+            ]
+        rows += [
+            (
+                f"Funding allocated ({last} to {year})",
+                "money",
+                _get(totals, last, "allocated"),
+                _get(totals, year, "allocated"),
+            ),
+            (
+                f"Funding utilisation ({last} to {year})",
+                "pct",
+                _get(totals, last, "utilisation_pct"),
+                _get(totals, year, "utilisation_pct"),
+            ),
+            (
+                f"LDA items compliant ({last} to {year})",
+                "pct",
+                compliant.get(last),
+                compliant.get(year),
+            ),
+        ]
+        frame = pd.DataFrame(rows, columns=["measure", "kind", "previous", "current"])
+        frame["change"] = [
+            display.change_as_shown(p, c, k)
+            for p, c, k in zip(frame["previous"], frame["current"], frame["kind"], strict=True)
+        ]
         return frame
+
+    # Headlines -----------------------------------------------------------------------------
+    @cached_property
+    def values(self) -> dict[str, Value]:
+        """The review's documented figures by dotted name (``open_risks.extreme``,
+        ``nts.red``, ``funding.utilisation``, ...): what findings phrase and commentary may
+        quote.  The names are listed by ``qv list``."""
+        from qvlib.findings import review_values
+
+        return review_values(self)
+
+    @cached_property
+    def findings(self) -> list:
+        """The headline findings: concerns first, then items to watch, then positives."""
+        from qvlib.findings import calc_findings
+
+        return calc_findings(self)
+
+    @cached_property
+    def strengths(self) -> list:
+        """The positive findings."""
+        return [f for f in self.findings if f.severity == "positive"]
+
+    @cached_property
+    def challenges(self) -> list:
+        """The findings that are concerns or to watch."""
+        return [f for f in self.findings if f.severity != "positive"]
+
+    @cached_property
+    def attendees(self) -> pd.DataFrame:
+        """Who the annual review invites, by side, from ``attendees`` in region.yaml."""
+        people = self.region.attendees
+        rows = [("Region", role) for role in people.regional]
+        rows += [(self.name, role) for role in people.trust]
+        return pd.DataFrame(rows, columns=["organisation", "role"])
+
+    @cached_property
+    def evidence(self) -> pd.DataFrame:
+        """The evidence the review draws on: ``evidence, records, covering`` (what is known at
+        the as-at date)."""
+        surveys = self.known_table("survey_results")
+        sources = [
+            ("GMC National Training Survey", surveys[surveys["survey"] == "NTS"], "year"),
+            ("NHS Education and Training Survey", surveys[surveys["survey"] == "NETS"], "year"),
+            (
+                "Guardian of safe working hours returns",
+                self.known_table("exception_reports"),
+                "quarter",
+            ),
+            ("Trust self-assessment", self.known_table("self_assessment"), "year"),
+            ("Funding summary", self.known_table("funding"), "year"),
+            ("Learning and Development Agreement", self.known_table("lda_compliance"), "year"),
+            ("Risk register", self.known_table("risks"), None),
+            ("Earlier reviews and visits", self.known_table("visits"), None),
+        ]
+        rows = []
+        for label, frame, year_col in sources:
+            years = sorted(frame[year_col].astype(str).unique()) if year_col else []
+            covered = f"{years[0]} to {years[-1]}" if len(years) > 1 else "".join(years)
+            rows.append({"evidence": label, "records": len(frame), "covering": covered})
+        return pd.DataFrame(rows)
+
+    @cached_property
+    def priorities(self) -> pd.DataFrame:
+        """Priorities for next year: visits not yet held, overdue requirements, hotspots."""
+        rows = []
+        for item in self.interventions.itertuples():
+            if item.intervention != "desktop review" and not item.covering_visit_id:
+                rows.append(
+                    (
+                        f"Hold a {item.intervention} for {item.specialty} at {item.site}",
+                        f"{item.risk_id}: {item.reason}",
+                    )
+                )
+        overdue = self.open_actions[
+            self.open_actions["overdue"] & (self.open_actions["kind"] != "recommendation")
+        ]
+        for item in overdue.itertuples():
+            rows.append(
+                (
+                    f"Close {item.kind} {item.visit_id}/{item.ref}",
+                    f"Due {display.fmt_date(item.due)}, owner {item.owner}",
+                )
+            )
+        for item in self.hotspots.itertuples():
+            rows.append(
+                (
+                    f"Improve the learning environment in {item.specialty} at {item.site}",
+                    item.reason,
+                )
+            )
+        return pd.DataFrame(rows, columns=["priority", "why"])
+
+
+_ANNUAL_NAMES = {
+    "funding": "Funding returns",
+    "lda_compliance": "Learning and Development Agreement returns",
+}
+
+
+def _visit_status(visit: Any, date: Any, follow_up: Any) -> str:
+    if display.is_missing(visit):
+        return "not yet held"
+    text = f"held {display.fmt_date(date)} ({visit})"
+    if not display.is_missing(follow_up):
+        text += f"; follow-up due {display.fmt_date(follow_up)}"
+    return text
 
 
 def _get(frame: pd.DataFrame, index, column: str):
@@ -372,41 +797,62 @@ def _get(frame: pd.DataFrame, index, column: str):
 
 
 def triggered_visit_risks(
-    trust_data: TrustData, region: RegionConfig, review_year: str
+    trust_data: TrustData, region: RegionConfig, review_year: str, as_at: dt.date
 ) -> list[str]:
     """Runner hook: the open risks of a trust that call for a triggered-visit brief."""
-    review = TrustReview(data=trust_data, region=region, review_year=review_year)
+    review = TrustReview(trust_data, region, review_year, as_at)
     return review.brief_risk_ids("triggered-visit-brief")
 
 
 def learner_educator_visit_risks(
-    trust_data: TrustData, region: RegionConfig, review_year: str
+    trust_data: TrustData, region: RegionConfig, review_year: str, as_at: dt.date
 ) -> list[str]:
     """Runner hook: the open risks of a trust that call for a learner/educator visit brief."""
-    review = TrustReview(data=trust_data, region=region, review_year=review_year)
+    review = TrustReview(trust_data, region, review_year, as_at)
     return review.brief_risk_ids("learner-educator-visit-brief")
 
 
 def open_review(
     trust_code: str,
     review_year: str | None = None,
-    data: str = "data/sample",
+    data: str | None = None,
+    as_at: str | dt.date | None = None,
     region: RegionConfig | None = None,
 ) -> TrustReview:
-    """Open one trust's review: ``qv.open_review("RHM", "2025/26", "data/sample")``.
+    """Open one trust's review: ``qv.open_review("RHM", "2025/26", as_at="2025-10-14")``.
 
-    ``data`` is a data directory or a snapshot written by ``qv reviews``; relative paths are
-    resolved against the repository root.  Loaded datasets are cached per process, so opening
-    several trusts from the same data parses it once.
+    Parameters
+    ----------
+    trust_code
+        ODS code of the trust (a former code gives its successor).
+    review_year
+        Financial year ``YYYY/YY``; ``review_year`` of region.yaml by default.
+    data
+        A data directory or a snapshot written by ``qv reviews``; by default ``data_dir`` of
+        region.yaml.  Loaded once per process, so opening several trusts parses it once.
+    as_at
+        ``YYYY-MM-DD``: the date the review is as at; by default today, or the review year's
+        last day once that year has ended.
+    region
+        Region settings; ``parameters/region.yaml`` by default.
+
+    Raises
+    ------
+    QvError
+        If the data has nothing for the review year or the as-at date (the message names the
+        data's period), or the trust is not in the data.
     """
     region = region or load_region_cached()
     review_year = check_review_year(review_year or region.review_year)
-    return TrustReview(
-        data=load_cached(data).trust(trust_code), region=region, review_year=review_year
-    )
+    when = parse_as_at(as_at, review_year, dt.date.today())
+    dataset = load_cached(data or str(region.data_path()))
+    review = TrustReview(dataset.trust(trust_code), region, review_year, when)
+    for warning in review.coverage_warnings:
+        log.warning("%s", warning)
+    return review
 
 
-_CACHE: dict[str, object] = {}
+_CACHE: dict[str, Dataset] = {}
 
 
 def load_cached(data: str) -> Dataset:
@@ -414,4 +860,15 @@ def load_cached(data: str) -> Dataset:
     if data not in _CACHE:
         _CACHE.clear()  # one dataset at a time: a run reads one snapshot
         _CACHE[data] = load(data)
+        log.info("loaded %s", data)
     return _CACHE[data]
+
+
+__all__ = [
+    "BRIEF_PACKS",
+    "TrustReview",
+    "Value",
+    "check_coverage",
+    "open_review",
+    "parse_as_at",
+]

@@ -141,6 +141,31 @@ class RiskSchema(_Base):
     escalated: Series[str] = pa.Field(nullable=True)
 
 
+class RiskHistorySchema(_Base):
+    """``local/risk_history.csv`` (optional): a risk's rating from each date it was set.
+
+    One row per risk and date: the likelihood, consequence, Intensive Support Framework level and
+    escalation the risk had from that date until the next row.  The first row of a risk is its
+    rating when opened.  A review as at a date takes each risk's latest row on or before it;
+    without rows the register's current values are used (and the pack says so).
+    """
+
+    risk_id: Series[str]
+    date: Series[pa.DateTime]
+    likelihood: Series[int] = pa.Field(ge=1, le=5)
+    consequence: Series[int] = pa.Field(ge=1, le=5)
+    isf_level: Series[str] = pa.Field(nullable=True)
+    escalated: Series[str] = pa.Field(nullable=True)
+
+
+class SiteSchema(_Base):
+    """``local/sites.csv`` (optional): the code and name of each site of a trust (ODS)."""
+
+    trust_code: Series[str]
+    site_code: Series[str] = pa.Field(unique=True)
+    site_name: Series[str]
+
+
 class ExceptionReportSchema(_Base):
     """``local/exception_reports.csv``: Guardian of Safe Working Hours quarterly returns."""
 
@@ -323,6 +348,8 @@ DATASETS: dict[str, DatasetSpec] = {
     "funding": DatasetSpec(FundingSchema, True, "local/funding.csv", True),
     "programmes": DatasetSpec(ProgrammeSchema, True, "local/programmes.csv", True),
     "risks": DatasetSpec(RiskSchema, True, "local/risks.csv", True),
+    "risk_history": DatasetSpec(RiskHistorySchema, False, "local/risk_history.csv", True),
+    "sites": DatasetSpec(SiteSchema, False, "local/sites.csv", True),
     "exception_reports": DatasetSpec(
         ExceptionReportSchema, True, "local/exception_reports.csv", True
     ),
@@ -341,13 +368,15 @@ DATASETS: dict[str, DatasetSpec] = {
     "staff_survey": DatasetSpec(StaffSurveySchema, True, "national/staff_survey.csv", False),
 }
 
-#: The column of each local dataset that says whose data a row is (visit_actions via visits).
+#: The column of each local dataset that says whose data a row is (visit_actions via visits,
+#: risk_history via risks).
 TRUST_COLUMN: dict[str, str] = {
     "trusts": "trust_code",
     "learners": "trust_code",
     "funding": "trust_code",
     "programmes": "trust_code",
     "risks": "trust_code",
+    "sites": "trust_code",
     "exception_reports": "trust_code",
     "self_assessment": "trust_code",
     "lda_compliance": "trust_code",

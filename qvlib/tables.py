@@ -25,13 +25,20 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from qvlib import display
 from qvlib.config import load_region_cached
 from qvlib.errors import QvError
 
-MISSING = "–"
+MISSING = display.MISSING
 SEVERITIES = ("concern", "watch", "positive")
 _SEVERITY_LABELS = {"concern": "Concern", "watch": "Watch", "positive": "Positive"}
-DATE_FORMAT = "%d %b %Y"
+#: Formats given to columns without one: years are labels, never quantities (2025, not 2,025).
+_DEFAULT_FORMATS = {
+    "year": "year",
+    "survey_year": "year",
+    "first_year": "year",
+    "last_year": "year",
+}
 
 
 @dataclass(frozen=True)
@@ -47,15 +54,6 @@ class Html:
         return self.html
 
 
-def _is_missing(value: Any) -> bool:
-    if value is None or value is pd.NaT:
-        return True
-    try:
-        return bool(pd.isna(value))
-    except (TypeError, ValueError):
-        return False
-
-
 def _integral_column(series: pd.Series) -> bool:
     """True when a float column holds only whole numbers (ints that became floats via NaN)."""
     values = series.dropna()
@@ -64,21 +62,14 @@ def _integral_column(series: pd.Series) -> bool:
     )
 
 
-def _format_value(value: Any, fmt: str | None, whole: bool) -> str:
-    if fmt is not None:
-        return fmt.format(value)
-    if isinstance(value, bool | np.bool_):
-        return "Yes" if value else "No"
-    if isinstance(value, pd.Timestamp | dt.datetime | dt.date | np.datetime64):
-        return pd.Timestamp(value).strftime(DATE_FORMAT)
-    if isinstance(value, Integral):
-        return f"{int(value):,}"
-    if isinstance(value, Real):
-        number = float(value)
-        if math.isinf(number):
-            return MISSING
-        return f"{number:,.0f}" if whole else f"{number:,.1f}"
-    return str(value)
+def _check_formats(formats: Mapping[str, str]) -> dict[str, str]:
+    unknown = {c: f for c, f in formats.items() if f not in display.FORMATS}
+    if unknown:
+        raise QvError(
+            f"unknown format(s) {unknown}; give each column one of the named formats "
+            f"{sorted(display.FORMATS)} (qvlib.display), so that figures read the same everywhere"
+        )
+    return dict(formats)
 
 
 def _sort_key(value: Any, missing: bool) -> str | None:
@@ -114,7 +105,7 @@ def _row_flags(df: pd.DataFrame, flags: str | Sequence[bool] | pd.Series | None,
     values = list(flags)
     if len(values) != len(df):
         raise QvError(f"{what} has {len(values)} values but the table has {len(df)} rows")
-    return [bool(v) and not _is_missing(v) for v in values]
+    return [bool(v) and not display.is_missing(v) for v in values]
 
 
 def show_table(
@@ -146,9 +137,11 @@ def show_table(
         Shown in place of a missing value in a suppressed row, with a footnote; by default
         ``suppression.marker`` in ``parameters/region.yaml``.
     formats
-        Per-column :meth:`str.format` patterns, e.g. ``{"spent": "£{:,.0f}"}``.  Otherwise
-        whole numbers get thousands separators, other numbers one decimal place, dates
-        ``dd Mon yyyy`` and booleans Yes/No.
+        Per-column named formats of :data:`qvlib.display.FORMATS`, e.g. ``{"spent": "money",
+        "utilisation_pct": "pct"}``.  Otherwise whole numbers get thousands separators, other
+        numbers one decimal place, dates ``14 Oct 2025``, years stay labels and booleans read
+        Yes/No.  Codes in known columns (visit types, professions, settings, ...) read as words
+        (:func:`qvlib.display.labelled`).
     highlight
         Rows to highlight (class ``qv-highlight``): a boolean column name or one flag a row,
         e.g. open immediate mandatory requirements or overdue actions.
@@ -181,10 +174,10 @@ def show_table(
         )
     if suppressed_marker is None:
         suppressed_marker = load_region_cached().suppression.marker
-    # Years are labels, not quantities: 2025, never 2,025.
-    formats = {c: "{}" for c in df.columns if c == "year" or str(c).endswith("_year")} | dict(
+    formats = {c: f for c, f in _DEFAULT_FORMATS.items() if c in df.columns} | _check_formats(
         formats or {}
     )
+    df = display.labelled(df, [c for c in shown if c in display.COLUMN_VOCABULARY])
     suppressed = _row_flags(df, "suppressed" if "suppressed" in df.columns else None, "suppressed")
     highlighted = _row_flags(df, highlight, "highlight")
     numeric = {
@@ -212,14 +205,15 @@ def show_table(
         cells = []
         for c in shown:
             value = record[c]
-            missing = _is_missing(value)
+            missing = display.is_missing(value)
             if missing:
                 if is_suppressed:
                     text, used_marker = suppressed_marker, True
                 else:
                     text = MISSING
             else:
-                text = _format_value(value, formats.get(c), whole[c])
+                kind = formats.get(c)
+                text = display.fmt(value, kind) if kind else display.fmt_auto(value, whole[c])
             attrs = num_class if numeric[c] else ""
             if sortable:
                 rank = c in ordered and not missing
@@ -300,3 +294,57 @@ def show_findings(findings: Iterable[Any], *, title: str | None = None) -> Html:
         items.append('<li class="qv-finding qv-finding-none">No headline findings.</li>')
     heading = f'<p class="qv-findings-title">{escape(title)}</p>' if title else ""
     return Html(f'<div class="qv-findings">{heading}<ul>{"".join(items)}</ul></div>')
+
+
+def show_changes(changes: pd.DataFrame, *, caption: str) -> Html:
+    """Year-on-year changes, each row in its own unit (:attr:`TrustReview.changes`).
+
+    Parameters
+    ----------
+    changes
+        ``measure, kind, previous, current, change``: ``kind`` is the row's named format;
+        ``change`` was worked out from the rounded figures, so each row adds up as shown.
+    caption
+        Table caption.
+    """
+    kinds = changes["kind"]
+    previous, current = changes["previous"], changes["current"]
+    rows = pd.DataFrame(
+        {
+            "measure": changes["measure"],
+            "previous": [display.fmt(v, k) for v, k in zip(previous, kinds, strict=True)],
+            "current": [display.fmt(v, k) for v, k in zip(current, kinds, strict=True)],
+            "change": [
+                display.fmt_change(p, c, k)
+                for p, c, k in zip(previous, current, kinds, strict=True)
+            ],
+        }
+    )
+    return show_table(
+        rows,
+        caption=caption,
+        columns={
+            "measure": "Measure",
+            "previous": "Last year",
+            "current": "This year",
+            "change": "Change",
+        },
+        note="Changes are worked out from the rounded figures shown; percentages change in "
+        "points (pts).",
+    )
+
+
+def show_note(text: str) -> Html:
+    """A sentence in place of a table or chart that has nothing to show."""
+    return Html(f'<p class="qv-note">{escape(text)}</p>')
+
+
+def show_notes(notes: Iterable[str], *, title: str = "About the dates in this pack") -> Html:
+    """Notes about what a pack could and could not know (as-at date, partial data)."""
+    items = "".join(f"<li>{escape(n)}</li>" for n in notes)
+    if not items:
+        return Html("")
+    return Html(
+        f'<div class="qv-notes" role="note"><p class="qv-notes-title">{escape(title)}</p>'
+        f"<ul>{items}</ul></div>"
+    )

@@ -1,13 +1,14 @@
 """The quality team's rules as pure functions: frames in, frames out.
 
 No function here reads a file, draws, or asks for today's date: thresholds come from the parsed
-``parameters/region.yaml`` (:class:`qvlib.config.RegionConfig`) and "today" is an ``as_of``
-argument, so a pack built twice from the same inputs is the same.
+``parameters/region.yaml`` (:class:`qvlib.config.RegionConfig`) and "today" is an ``as_at``
+argument, so a pack built twice from the same inputs is the same.  :mod:`qvlib.metrics.asat`
+cuts every dataset to what was known at a review's as-at date.
 """
 
 from __future__ import annotations
 
-from qvlib.metrics import spc
+from qvlib.metrics import asat, spc
 from qvlib.metrics.actions import (
     calc_action_tracker,
     calc_immediate_due_check,
@@ -37,7 +38,6 @@ from qvlib.metrics.risks import (
     risk_band_dtype,
 )
 from qvlib.metrics.spc import calc_spc, spc_icons
-from qvlib.metrics.summary import Finding, calc_trust_summary
 from qvlib.metrics.suppression import suppress, suppress_fft, suppress_survey
 from qvlib.metrics.surveys import (
     calc_nets_positive,
@@ -50,7 +50,7 @@ from qvlib.metrics.surveys import (
 
 __all__ = [
     "INTERVENTIONS",
-    "Finding",
+    "asat",
     "calc_action_tracker",
     "calc_annual_review",
     "calc_cqc_latest",
@@ -73,7 +73,6 @@ __all__ = [
     "calc_risks",
     "calc_spc",
     "calc_staff_survey",
-    "calc_trust_summary",
     "calc_website_ratings",
     "calc_year_on_year",
     "recommend_intervention",

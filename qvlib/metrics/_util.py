@@ -30,21 +30,15 @@ def next_year(year: str | int) -> str | int:
     return int(year) + 1
 
 
-def latest_year_by(years: pd.Series, as_of: dt.date) -> int | None:
-    """The latest of ``years`` (calendar years) on or before ``as_of``'s year; None if none."""
-    known = years[years <= as_of.year]
-    return int(known.max()) if not known.empty else None
-
-
 def previous_year(year: str) -> str:
     """The financial year before ``year``: ``'2024/25'`` for ``'2025/26'``."""
     start, _ = fy_bounds(year)
     return fy_of(start - pd.Timedelta(days=1))
 
 
-def timestamp(as_of: dt.date) -> pd.Timestamp:
-    """``as_of`` as a midnight timestamp, comparable with the datetime columns of the data."""
-    return pd.Timestamp(as_of).normalize()
+def timestamp(as_at: dt.date) -> pd.Timestamp:
+    """``as_at`` as a midnight timestamp, comparable with the datetime columns of the data."""
+    return pd.Timestamp(as_at).normalize()
 
 
 def latest_run(flags: Iterable[bool]) -> tuple[int, int]:

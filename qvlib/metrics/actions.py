@@ -1,7 +1,9 @@
 """Visit action tracker: requirements and recommendations, overdue ones, and due-date checks.
 
-An immediate mandatory requirement must be due within ``immediate_requirement_working_days``
-working days (Monday to Friday, minus any holidays given) of the visit that set it.
+An immediate mandatory requirement must be done within ``immediate_requirement_working_days``
+working days of the visit that set it (Monday to Friday, less the bank holidays of the
+``calendar`` in region.yaml).  Notable practice is what a visit praised: it is listed with the
+visit's findings but never counted as an action to close.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from qvlib.schemas import VisitActionSchema as A
 from qvlib.schemas import VisitSchema as V
 
 IMMEDIATE = "immediate mandatory requirement"
+NOTABLE = "notable practice"
 CLOSED = "closed"
 
 
@@ -63,50 +66,87 @@ def working_days_between(
 def calc_action_tracker(
     visit_actions: pd.DataFrame,
     visits: pd.DataFrame,
-    as_of: dt.date,
+    as_at: dt.date,
     region: RegionConfig,
-    holidays: Sequence[dt.date] = (),
 ) -> pd.DataFrame:
     """Every requirement and recommendation with its visit, status and whether it is overdue.
+
+    Notable practice is listed (it is what a visit praised) but is never an action to close:
+    it is never overdue, late or counted as open.
 
     Parameters
     ----------
     visit_actions
-        Actions (``VisitActionSchema`` columns).
+        Actions (``VisitActionSchema`` columns), with their status at ``as_at``.
     visits
         Visits (``VisitSchema`` columns), for each action's date, type and place.
-    as_of
-        The date the pack is as at.
+    as_at
+        The date the review is as at.
     region
-        Parsed region settings (``immediate_requirement_working_days``).
-    holidays
-        Non-working days for the working-day check.
+        Parsed region settings: ``immediate_requirement_working_days`` and the ``calendar`` of
+        working days (bank holidays of England and Wales by default).
 
     Returns
     -------
     pandas.DataFrame
         The action columns plus ``trust_code, visit_date, visit_type, site, specialty``;
-        ``is_immediate`` (an immediate mandatory requirement); ``overdue`` (not closed and
-        due before ``as_of``); ``days_overdue`` (days past due when overdue, else 0);
+        ``is_action`` (anything but notable practice); ``is_immediate`` (an immediate mandatory
+        requirement); ``is_open`` (an action not closed); ``overdue`` (open and due before
+        ``as_at``); ``days_overdue`` (days past due when overdue, else 0);
         ``working_days_to_due`` (from the visit to the due date); ``due_too_late`` (an
         immediate mandatory requirement due more than ``immediate_requirement_working_days``
-        working days after its visit).  Sorted by due date, visit id and ref.
+        working days after its visit); ``deadline`` (for an immediate mandatory requirement,
+        the last working day it may take; else the due date); ``closed_late`` (closed after
+        its deadline); ``late_open`` (open and past its deadline).  Sorted by due date, visit
+        id and ref.
     """
-    today = timestamp(as_of)
+    today = timestamp(as_at)
     visit_cols = visits[[V.visit_id, V.trust_code, V.date, V.visit_type, V.site, V.specialty]]
     out = visit_actions.merge(
         visit_cols.rename(columns={V.date: "visit_date"}), on=A.visit_id, how="left"
     )
     due = pd.to_datetime(out[A.due])
+    closed = pd.to_datetime(out[A.closed])
+    out["is_action"] = out[A.kind] != NOTABLE
     out["is_immediate"] = out[A.kind] == IMMEDIATE
-    out["overdue"] = (out[A.status] != CLOSED) & (due < today)
+    out["is_open"] = out["is_action"] & (out[A.status] != CLOSED)
+    out["overdue"] = out["is_open"] & (due < today)
     out["days_overdue"] = np.where(out["overdue"], (today - due).dt.days, 0).astype(int)
+    holidays = _closed_days(region, out["visit_date"], due)
     out["working_days_to_due"] = working_days_between(out["visit_date"], due, holidays)
     limit = region.immediate_requirement_working_days
     out["due_too_late"] = out["is_immediate"] & (
         out["working_days_to_due"].fillna(0).astype(int) > limit
     )
+    deadline = _add_working_days(out["visit_date"], limit, holidays)
+    out["deadline"] = deadline.where(out["is_immediate"], due)
+    out["closed_late"] = out["is_action"] & closed.notna() & (closed > out["deadline"])
+    out["late_open"] = out["is_open"] & (out["deadline"] < today)
     return out.sort_values([A.due, A.visit_id, A.ref], kind="stable").reset_index(drop=True)
+
+
+def _closed_days(region: RegionConfig, *dates: pd.Series) -> list[dt.date]:
+    """The calendar's non-working weekdays over the years ``dates`` span (a year either side)."""
+    years = [d.dt.year for d in (pd.to_datetime(s) for s in dates) if d.notna().any()]
+    if not years:
+        return []
+    first = int(min(y.min() for y in years)) - 1
+    last = int(max(y.max() for y in years)) + 1
+    return region.calendar.closed_days(first, last)
+
+
+def _add_working_days(start: pd.Series, days: int, holidays: Sequence[dt.date]) -> pd.Series:
+    """``days`` working days after each date of ``start`` (missing stays missing)."""
+    dates = pd.to_datetime(start)
+    result = pd.Series(pd.NaT, index=start.index, dtype="datetime64[ns]")
+    known = dates.notna()
+    if known.any():
+        closed = np.array([pd.Timestamp(h).date() for h in holidays], dtype="datetime64[D]")
+        begin = dates[known].to_numpy().astype("datetime64[D]")
+        # roll forward so a visit on a weekend counts from the next working day
+        moved = np.busday_offset(begin, days, roll="forward", holidays=closed)
+        result[known] = pd.to_datetime(moved)
+    return result
 
 
 def calc_immediate_due_check(action_tracker: pd.DataFrame) -> pd.DataFrame:

@@ -40,6 +40,7 @@ _COLUMNS = [
     "intervention",
     "reason",
     "covering_visit_id",
+    "covering_visit_date",
 ]
 
 
@@ -82,12 +83,14 @@ def recommend_intervention(
     return DESKTOP, f"{label}: monitor through the desktop review"
 
 
-def _covering_visit(risk: pd.Series, visit_type: str, visits: pd.DataFrame) -> str | None:
+def _covering_visit(
+    risk: pd.Series, visit_type: str, visits: pd.DataFrame
+) -> tuple[str | None, pd.Timestamp]:
     candidates = visits[
         (visits[V.visit_type] == visit_type) & (visits[V.trust_code] == risk[R.trust_code])
     ]
     if candidates.empty:
-        return None
+        return None, pd.NaT
     linked = candidates[
         candidates[V.linked_risk_ids].map(lambda v: risk[R.risk_id] in split_list(v))
     ]
@@ -99,9 +102,9 @@ def _covering_visit(risk: pd.Series, visit_type: str, visits: pd.DataFrame) -> s
         )
         linked = candidates[same_place]
     if linked.empty:
-        return None
+        return None, pd.NaT
     latest = linked.sort_values([V.date, V.visit_id]).iloc[-1]
-    return str(latest[V.visit_id])
+    return str(latest[V.visit_id]), pd.Timestamp(latest[V.date])
 
 
 def calc_interventions(
@@ -122,11 +125,14 @@ def calc_interventions(
     -------
     pandas.DataFrame
         ``risk_id, trust_code, site, specialty, summary, theme, patient_safety, isf_level,
-        band, score, intervention, reason, covering_visit_id``, highest score first (then risk
-        id).  ``covering_visit_id`` is a visit of the type the intervention needs, of the same
-        trust, that either lists the risk in ``linked_risk_ids`` (at any date) or is at the same
-        site and specialty on or after the day the risk opened; the latest such visit, linked
-        visits first; ``None`` when there is none.
+        band, score, intervention, reason, covering_visit_id, covering_visit_date``, highest
+        score first (then risk id).  ``covering_visit_id`` is a visit of the type the
+        intervention needs, of the same trust, that either lists the risk in
+        ``linked_risk_ids`` (at any date) or is at the same site and specialty on or after the
+        day the risk opened; the latest such visit, linked
+        visits first; ``None`` when there is none (``covering_visit_date`` is its date, NaT
+        when none).  Give the visits held by the review's as-at date: a visit listed is one
+        that has taken place.
     """
     open_risks = risks_scored[risks_scored["is_open"]]
     rows = []
@@ -135,15 +141,18 @@ def calc_interventions(
             risk["band"], risk["score"], risk[R.patient_safety], risk[R.theme], region
         )
         row = {col: risk[col] for col in _COLUMNS[:10]}
+        visit_id, visit_date = _covering_visit(risk, VISIT_TYPE[intervention], visits)
         row.update(
             intervention=intervention,
             reason=reason,
-            covering_visit_id=_covering_visit(risk, VISIT_TYPE[intervention], visits),
+            covering_visit_id=visit_id,
+            covering_visit_date=visit_date,
         )
         rows.append(row)
     out = pd.DataFrame(rows, columns=_COLUMNS)
     out["band"] = out["band"].astype(risks_scored["band"].dtype)
     out["covering_visit_id"] = out["covering_visit_id"].astype(object)
+    out["covering_visit_date"] = pd.to_datetime(out["covering_visit_date"])
     out = out.sort_values(["score", R.risk_id], ascending=[False, True], kind="stable")
     return out.reset_index(drop=True)
 

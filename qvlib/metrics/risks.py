@@ -100,7 +100,7 @@ def calc_risk_band(score: int | pd.Series, region: RegionConfig) -> str | pd.Ser
     return str(names[0])
 
 
-def calc_risks(risks: pd.DataFrame, region: RegionConfig, as_of: dt.date) -> pd.DataFrame:
+def calc_risks(risks: pd.DataFrame, region: RegionConfig, as_at: dt.date) -> pd.DataFrame:
     """Score and flag every risk in the register.
 
     Parameters
@@ -109,19 +109,19 @@ def calc_risks(risks: pd.DataFrame, region: RegionConfig, as_of: dt.date) -> pd.
         Risk register (``RiskSchema`` columns).
     region
         Parsed region settings (bands, open statuses, review grace days).
-    as_of
-        The date the pack is as at; "today" for overdue and days open.
+    as_at
+        The date the review is as at; "today" for overdue and days open.
 
     Returns
     -------
     pandas.DataFrame
         The input plus ``score``; ``band`` (ordered categorical); ``is_open`` (status is one of
         ``interventions.open_statuses``); ``review_overdue`` (open, with a review due date, and
-        ``review_due + risk.review_overdue_after_days`` before ``as_of``); ``days_open`` (days
-        from opening to closing, or to ``as_of`` while not closed or when the closing date is
+        ``review_due + risk.review_overdue_after_days`` before ``as_at``); ``days_open`` (days
+        from opening to closing, or to ``as_at`` while not closed or when the closing date is
         unknown).
     """
-    today = timestamp(as_of)
+    today = timestamp(as_at)
     out = risks.copy()
     out["score"] = calc_risk_score(out[R.likelihood].astype(int), out[R.consequence].astype(int))
     out["band"] = calc_risk_band(out["score"], region)

@@ -4,7 +4,7 @@ NTS outcome (GMC reporting tool): red = below the benchmark's lower quartile wit
 confidence interval clear below the benchmark's; pink = below the lower quartile otherwise;
 white = between the quartiles (inclusive); light green = above the upper quartile, intervals
 overlapping; green = above the upper quartile, interval clear above.  Fewer than
-``surveys.nts_min_n`` respondents: not reported; none: no result.
+``suppression.nts.threshold`` respondents: not reported; none: no result.
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ def calc_nts_outcome(survey_results: pd.DataFrame, region: RegionConfig) -> pd.D
     survey_results
         Survey results (``SurveyResultSchema`` columns); only NTS rows are used.
     region
-        Parsed region settings (``surveys.nts_min_n``).
+        Parsed region settings (``suppression.nts.threshold``).
 
     Returns
     -------
@@ -51,7 +51,7 @@ def calc_nts_outcome(survey_results: pd.DataFrame, region: RegionConfig) -> pd.D
     clear_above = nts[S.ci_lower] > nts[S.benchmark_ci_upper]
     conditions = [
         n == 0,
-        n < region.surveys.nts_min_n,
+        n < region.suppression.nts.threshold,
         score.isna() | q1.isna() | q3.isna(),
         (score < q1) & clear_below,
         score < q1,
@@ -174,7 +174,7 @@ def calc_red_runs(nts_outcomes: pd.DataFrame, keys: Sequence[str], min_years: in
 
 
 def calc_persistent_reds(nts_outcomes: pd.DataFrame, region: RegionConfig) -> pd.DataFrame:
-    """Site x specialty x indicator results red in ``surveys.persistent_red_years`` running years.
+    """Site x specialty x indicator results red in ``hotspots.consecutive_red_years`` running years.
 
     Parameters
     ----------
@@ -188,12 +188,12 @@ def calc_persistent_reds(nts_outcomes: pd.DataFrame, region: RegionConfig) -> pd
     pandas.DataFrame
         ``trust_code, site, specialty, indicator, first_year, last_year, years_red, current``
         for the latest run of consecutive red years of each result, when that run is at least
-        ``persistent_red_years`` long.  Consecutive means adjacent among the survey years
+        ``hotspots.consecutive_red_years`` long.  Consecutive means adjacent among the survey years
         present in the data (a year the survey did not run does not break a run); ``current``
         says the run reaches the latest survey year.
     """
     keys = [S.trust_code, S.site, S.specialty, S.indicator]
-    runs = calc_red_runs(nts_outcomes, keys, region.surveys.persistent_red_years)
+    runs = calc_red_runs(nts_outcomes, keys, region.hotspots.consecutive_red_years)
     return runs.drop(columns="indicators")
 
 

@@ -473,6 +473,7 @@ class Worker:
             trust_code=job.trust_code or "",
             trust_name=job.trust_name,
             review_year=job.review_year,
+            as_at=job.as_at,
             provenance=job.provenance,
             synthetic=job.synthetic,
         )

@@ -2,8 +2,8 @@
 
 A job's fingerprint is the SHA-256 of everything its output depends on: the notebook's bytes,
 qvlib's source files (code and templates), the trust's and the region's parameters, the
-fingerprint of the trust's data slice, the pack name (and risk id), the review year and the
-qvlib version.  A job whose output exists and whose fingerprint equals the one recorded in the
+fingerprint of the trust's data slice, the pack name (and risk id), the review year, the as-at
+date and the qvlib version.  A job whose output exists and whose fingerprint equals the one recorded in the
 previous manifest is up to date and skipped.
 
 Notebook parameters are checked here, before any kernel starts: every parameter the runner
@@ -50,6 +50,7 @@ class Job:
     trust_name: str
     risk_id: str | None
     review_year: str
+    as_at: str
     parameters: dict[str, Any]
     output: Path
     executed: Path
@@ -155,6 +156,7 @@ def job_fingerprint(
     pack: str,
     risk_id: str | None,
     review_year: str,
+    as_at: str,
 ) -> str:
     """The fingerprint of one job: changes whenever anything its output depends on changes."""
     return sha256_json(
@@ -166,6 +168,7 @@ def job_fingerprint(
             "pack": pack,
             "risk_id": risk_id,
             "review_year": review_year,
+            "as_at": as_at,
             "qvlib": qvlib.__version__,
         }
     )
@@ -178,6 +181,7 @@ def plan_jobs(
     region_name: str,
     region_parameters: dict[str, Any],
     review_year: str,
+    as_at: str,
     year_dir: Path,
     snapshot: Path,
     code_sha256: str,
@@ -196,6 +200,8 @@ def plan_jobs(
         The region's name and its settings (part of every fingerprint).
     review_year : str
         ``YYYY/YY``.
+    as_at : str
+        ``YYYY-MM-DD``: the date every pack is as at (injected as ``as_at``).
     year_dir : Path
         ``<out>/<YYYY-YY>``: trust packs go to ``<ODS>/``, region packs to the folder itself.
     snapshot : Path
@@ -211,7 +217,7 @@ def plan_jobs(
     jobs: list[Job] = []
     for kind in kinds:
         nb_sha = sha256_file(kind.notebook)
-        common = {"review_year": review_year, "data": str(snapshot)}
+        common = {"review_year": review_year, "as_at": as_at, "data": str(snapshot)}
         if kind.scope == "region":
             data_fp = sha256_json({t.code: t.data_fingerprint for t in trusts})
             params = {"region": region_parameters, "trusts": {t.code: t.parameters for t in trusts}}
@@ -223,6 +229,7 @@ def plan_jobs(
                     trust_name=region_name,
                     risk_id=None,
                     review_year=review_year,
+                    as_at=as_at,
                     parameters=dict(common),
                     output=year_dir / kind.output_name(),
                     executed=year_dir / "executed" / f"{kind.name}.ipynb",
@@ -234,6 +241,7 @@ def plan_jobs(
                         pack=kind.name,
                         risk_id=None,
                         review_year=review_year,
+                        as_at=as_at,
                     ),
                     title=kind.title,
                     provenance={**provenance, "data_fingerprint": data_fp[:16]},
@@ -260,6 +268,7 @@ def plan_jobs(
                         trust_name=trust.name,
                         risk_id=risk_id,
                         review_year=review_year,
+                        as_at=as_at,
                         parameters=injected,
                         output=year_dir / trust.code / name,
                         executed=year_dir / trust.code / "executed" / f"{stem}.ipynb",
@@ -271,6 +280,7 @@ def plan_jobs(
                             pack=kind.name,
                             risk_id=risk_id,
                             review_year=review_year,
+                            as_at=as_at,
                         ),
                         title=f"{kind.title}: {risk_id}" if risk_id else kind.title,
                         provenance={**provenance, "data_fingerprint": trust.data_fingerprint[:16]},

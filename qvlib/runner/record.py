@@ -15,6 +15,7 @@ run rewrites the same bytes.
 
 from __future__ import annotations
 
+import datetime as dt
 import html
 import json
 import logging
@@ -24,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 import qvlib
+from qvlib import display
 from qvlib.config import ROOT
 from qvlib.runner.engine import JobResult, write_atomic
 from qvlib.runner.plan import Job, sha256_file
@@ -100,6 +102,7 @@ def entry_for(
         "trust_name": job.trust_name,
         "pack": job.pack,
         "risk_id": job.risk_id,
+        "as_at": job.as_at,
         "title": job.title,
         "path": rel(job.output),
         "status": result.status,
@@ -174,6 +177,7 @@ def write_index(
     entries: Iterable[Mapping[str, Any]],
     *,
     review_year: str,
+    as_at: dt.date,
     region: str,
     synthetic: bool,
 ) -> Path:
@@ -187,6 +191,7 @@ def write_index(
         f"<title>{html.escape(region)} education quality packs {html.escape(review_year)}</title>",
         f"<style>{_CSS}</style></head><body>",
         f"<h1>{html.escape(region)}: education quality packs, {html.escape(review_year)}</h1>",
+        f'<p class="as-at">As at {html.escape(display.fmt_date(as_at))}</p>',
     ]
     if synthetic:
         parts.append('<p class="banner">Built from SYNTHETIC data: not for decisions.</p>')

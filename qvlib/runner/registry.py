@@ -30,7 +30,8 @@ Scope = Literal["trust", "risk", "region"]
 #: Where the pack notebooks live.
 NOTEBOOKS_DIR = ROOT / "notebooks"
 
-#: ``select_risks(trust_data, region, review_year) -> risk ids``; a callable or an import reference.
+#: ``select_risks(trust_data, region, review_year, as_at) -> risk ids``; a callable or an import
+#: reference.
 RiskSelector = Callable[[Any, Any, str], Iterable[str]] | str
 #: ``finalize(executed_nb, html, job) -> written paths``; a callable or an import reference.
 Finalizer = Callable[..., list[Path]] | str
@@ -124,9 +125,9 @@ PACKS: tuple[PackKind, ...] = (
 
 #: Parameters the runner injects, by scope; every one must be declared by the notebook.
 INJECTED: dict[str, tuple[str, ...]] = {
-    "trust": ("trust_code", "review_year", "data"),
-    "risk": ("trust_code", "review_year", "data", "risk_id"),
-    "region": ("review_year", "data"),
+    "trust": ("trust_code", "review_year", "as_at", "data"),
+    "risk": ("trust_code", "review_year", "as_at", "data", "risk_id"),
+    "region": ("review_year", "as_at", "data"),
 }
 
 

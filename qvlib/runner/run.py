@@ -28,6 +28,7 @@ from rich.console import Console
 
 import qvlib
 from qvlib.config import ROOT, Parameters, check_review_year, load_parameters
+from qvlib import display
 from qvlib.errors import DataValidationError, QvError
 from qvlib.runner.engine import PREWARM_MODULES, JobResult, WorkerConfig
 from qvlib.runner.executors import make_executor
@@ -66,7 +67,7 @@ _SCOPE_TEXT = {
 class RunOptions:
     """Everything ``qv reviews`` is asked to do.
 
-    The first nine fields are the command-line options.  The rest are for programmatic use
+    The first ten fields are the command-line options.  The rest are for programmatic use
     (tests, benchmarks): another pack registry, parameters directory, HTML exporter (an import
     reference to a class with ``render(nb, *, title, trust_code, trust_name, review_year,
     provenance, synthetic) -> str``), warm-up imports, or forcing the progress bar on or off.
@@ -77,6 +78,7 @@ class RunOptions:
     data_dir: Path | None = None
     out_dir: Path = ROOT / "outputs"
     year: str | None = None
+    as_at: str | None = None
     jobs: int | None = None
     force: bool = False
     scheduler: str | None = None
@@ -140,7 +142,12 @@ def _review_year(options: RunOptions, params: Parameters) -> str:
 
 
 def _trust_inputs(
-    ds, params: Parameters, requested: Sequence[str], kinds: list[PackKind], year: str
+    ds,
+    params: Parameters,
+    requested: Sequence[str],
+    kinds: list[PackKind],
+    year: str,
+    as_at: date,
 ):
     available = list(ds.trust_codes)
     if requested:
@@ -173,7 +180,7 @@ def _trust_inputs(
                 parameters=config.model_dump(mode="json") if config else {},
                 data_fingerprint=trust.fingerprint(),
                 risk_ids={
-                    name: _risk_ids(code, name, select(trust, params.region, year))
+                    name: _risk_ids(code, name, select(trust, params.region, year, as_at))
                     for name, select in selectors.items()
                 },
             )
@@ -202,6 +209,8 @@ def _period_text(period: Any) -> str | None:
 
 def run_reviews(options: RunOptions) -> int:
     """Build every out-of-date (trust, pack) of the run; return the exit code (0, 1 or 2)."""
+    from qvlib.reviews import check_coverage, parse_as_at
+
     console, errors = Console(), Console(stderr=True, soft_wrap=True)
     if not console.is_terminal:
         console = Console(width=160)  # a CI log: keep each summary row on one line
@@ -219,8 +228,11 @@ def run_reviews(options: RunOptions) -> int:
         )
         executor = make_executor(options.jobs or os.cpu_count() or 1, config, options.scheduler)
         data_dir = Path(options.data_dir) if options.data_dir else params.region.data_path()
+        as_at = parse_as_at(options.as_at, year, date.today())
         ds = load_dataset(data_dir, params)
-        trusts = _trust_inputs(ds, params, options.trusts, kinds, year)
+        for warning in check_coverage(ds.coverage.start, ds.coverage.end, year, as_at):
+            errors.print(f"qv reviews: warning: {warning}", markup=False, highlight=False)
+        trusts = _trust_inputs(ds, params, options.trusts, kinds, year, as_at)
     except DataValidationError as exc:
         errors.print(
             f"qv reviews: the data in {data_dir} has problems; nothing was built.", markup=False
@@ -237,6 +249,7 @@ def run_reviews(options: RunOptions) -> int:
     meta = dict(getattr(ds, "meta", {}) or {})
     synthetic = bool(meta.get("synthetic", False))
     provenance = {
+        "as at": display.fmt_date(as_at),
         "dataset": meta.get("name", data_dir.name),
         "data period": _period_text(meta.get("period")),
         "software": f"qv {qvlib.__version__}",
@@ -247,6 +260,7 @@ def run_reviews(options: RunOptions) -> int:
         region_name=params.region.region,
         region_parameters=params.region.model_dump(mode="json"),
         review_year=year,
+        as_at=as_at.isoformat(),
         year_dir=year_dir,
         snapshot=snapshot,
         code_sha256=code_fingerprint(),
@@ -298,13 +312,19 @@ def run_reviews(options: RunOptions) -> int:
             "data_dir": display_path(data_dir),
             "snapshot": snapshot.name,
             "review_year": year,
+            "as_at": as_at.isoformat(),
             "engine": options.engine,
             "qvlib_version": qvlib.__version__,
             "git_commit": commit,
         },
     )
     write_index(
-        year_dir, entries, review_year=year, region=params.region.region, synthetic=synthetic
+        year_dir,
+        entries,
+        review_year=year,
+        as_at=as_at,
+        region=params.region.region,
+        synthetic=synthetic,
     )
     console.print(summary_table([(j, results[j.key]) for j in jobs], year_dir))
     failed = [j.key for j in jobs if results[j.key].status == "failed"]

@@ -24,7 +24,7 @@ from qvlib.synth._base import Period, Table, TrustPlan, plan_trusts
 __all__ = ["GENERATOR_VERSION", "write_sample_data"]
 
 #: Bumped whenever the generator's output for a given seed changes.
-GENERATOR_VERSION = "1"
+GENERATOR_VERSION = "2"
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +45,8 @@ _GENERATED = (
     "funding",
     "programmes",
     "risks",
+    "risk_history",
+    "sites",
     "exception_reports",
     "self_assessment",
     "lda_compliance",
@@ -113,11 +115,17 @@ def _generate_trust(
         icb=trust.icb,
         sites=";".join(trust.sites),
     )
-    learning.gen_learners(trust, period, seed, tables["learners"])
+    for index, site in enumerate(trust.sites, start=1):
+        tables["sites"].add(
+            trust_code=trust.code, site_code=national.site_code(trust, index), site_name=site
+        )
+    headcounts = learning.gen_learners(trust, period, seed, tables["learners"])
     learning.gen_funding(trust, period, seed, tables["funding"])
-    learning.gen_programmes(trust, seed, tables["programmes"])
+    learning.gen_programmes(trust, seed, tables["programmes"], headcounts)
     learning.gen_exception_reports(trust, period, seed, tables["exception_reports"])
-    risks = governance.gen_risks(trust, period, region, seed, tables["risks"])
+    risks = governance.gen_risks(
+        trust, period, region, seed, tables["risks"], tables["risk_history"]
+    )
     governance.gen_visits(
         trust, risks, period, region, seed, tables["visits"], tables["visit_actions"]
     )

@@ -100,9 +100,15 @@ def _fill(template: str, group: str, specialty: str, site: str, medical: bool) -
 
 
 def gen_risks(
-    trust: TrustPlan, period: Period, region: RegionConfig, seed: int, table: Table
+    trust: TrustPlan,
+    period: Period,
+    region: RegionConfig,
+    seed: int,
+    table: Table,
+    history: Table,
 ) -> list[Risk]:
-    """The trust's education risk register: open, monitoring and closed risks."""
+    """The trust's education risk register (open, monitoring and closed risks) and the dated
+    history of each risk's rating."""
     rng = rng_for(seed, trust.code, "risks")
     (o_lo, o_hi), (m_lo, m_hi), (c_lo, c_hi) = _RISK_COUNTS[trust.type]
     statuses = (
@@ -174,9 +180,12 @@ def gen_risks(
             )
         )
     rows.sort(key=lambda r: (r["opened"], r["summary"]))
+    history_rng = rng_for(seed, trust.code, "risk_history")
     for number, row in enumerate(rows, start=1):
         risk_id = f"{trust.code}-R{number:03d}"
         table.add(risk_id=risk_id, trust_code=trust.code, **row)
+        for entry in _rating_history(row, region, period, history_rng):
+            history.add(risk_id=risk_id, **entry)
         risks.append(
             Risk(
                 risk_id,
@@ -190,6 +199,34 @@ def gen_risks(
             )
         )
     return risks
+
+
+def _rating_history(
+    risk: dict, region: RegionConfig, period: Period, rng: np.random.Generator
+) -> list[dict]:
+    """Dated ratings of one risk, ending with its current rating (assumption: about half the
+    risks were re-rated once: open ones after getting worse, closed ones after improving)."""
+    current = {
+        "likelihood": risk["likelihood"],
+        "consequence": risk["consequence"],
+        "isf_level": risk["isf_level"],
+        "escalated": risk["escalated"],
+    }
+    opened = risk["opened"]
+    last = (risk["closed"] if risk["closed"] is not None else period.end) - 10 * _DAY
+    span = int((last - opened) / _DAY)
+    if span < 60 or rng.random() < 0.5:
+        return [{"date": opened, **current}]
+    changed = opened + int(rng.integers(30, span)) * _DAY
+    levels = region.risk.isf_levels
+    level = levels.index(current["isf_level"]) if current["isf_level"] in levels else 0
+    if risk["status"] == "closed":
+        first = {**current, "likelihood": min(5, current["likelihood"] + 1)}
+        first["isf_level"] = levels[min(len(levels) - 1, level + 1)]
+    else:
+        first = {**current, "likelihood": max(1, current["likelihood"] - 1), "escalated": None}
+        first["isf_level"] = levels[max(0, level - 1)]
+    return [{"date": opened, **first}, {"date": changed, **current}]
 
 
 def _isf_level(region: RegionConfig, band: str, status: str, rng: np.random.Generator) -> str:

@@ -189,21 +189,32 @@ def _ensure_planted_env(trust: TrustPlan, plant: Plant) -> None:
     env.trainees[plant.programme_group] = max(env.trainees.get(plant.programme_group, 0), 9)
 
 
-def gen_learners(trust: TrustPlan, period: Period, seed: int, table: Table) -> None:
-    """Learners by profession group and programme for each financial year."""
+def gen_learners(trust: TrustPlan, period: Period, seed: int, table: Table) -> dict[str, int]:
+    """Learners by profession group and programme for each financial year; returns each
+    programme's headcount in the latest year (the training posts are drawn within it)."""
     rng = rng_for(seed, trust.code, "learners")
     rows = [("medical", PROGRAMME_NAMES[g], n) for g, n in MEDICAL_GRADES[trust.type].items()]
     if _MEDICAL_STUDENTS[trust.type]:
         rows.append(("medical", "Medical students (undergraduate)", _MEDICAL_STUDENTS[trust.type]))
     rows += [(group, programme, n) for group, programme, _, n in NON_MEDICAL[trust.type]]
+    # Every trainee in a post at the trust's clinical learning environments is on the return.
+    in_posts: dict[str, int] = {}
+    for env in trust.envs:
+        for grade, trainees in env.trainees.items():
+            name = PROGRAMME_NAMES[grade]
+            in_posts[name] = in_posts.get(name, 0) + trainees
+    latest: dict[str, int] = {}
     for offset, start in enumerate(period.fy_starts):
         growth = (1 + _GROWTH) ** (offset - len(period.fy_starts) + 1)
         for group, programme, base in rows:
-            headcount = int(rng.poisson(base * trust.size * growth))
+            headcount = max(
+                int(rng.poisson(base * trust.size * growth)), in_posts.get(programme, 0)
+            )
             share = (
                 _DOCTOR_FTE if group == "medical" and "students" not in programme else _STUDENT_FTE
             )
             fte = round(headcount * share * rng.uniform(0.95, 1.02), 1)
+            latest[programme] = headcount
             table.add(
                 trust_code=trust.code,
                 year=fy_label(start),
@@ -212,10 +223,16 @@ def gen_learners(trust: TrustPlan, period: Period, seed: int, table: Table) -> N
                 headcount=headcount,
                 fte=fte,
             )
+    return latest
 
 
-def gen_programmes(trust: TrustPlan, seed: int, table: Table) -> None:
-    """Training posts and learners in post by site and specialty (the latest position)."""
+def gen_programmes(trust: TrustPlan, seed: int, table: Table, headcounts: dict[str, int]) -> None:
+    """Training posts and learners in post by site and specialty (the latest position).
+
+    Non-medical learners in post at the trust's sites are a share of the programme's latest
+    headcount in the learner return (assumption: 70-90% are placed at the environments the team
+    monitors), so the two counts never contradict each other.
+    """
     rng = rng_for(seed, trust.code, "programmes")
     for env in trust.envs:
         for group, trainees in env.trainees.items():
@@ -229,12 +246,14 @@ def gen_programmes(trust: TrustPlan, seed: int, table: Table) -> None:
                 posts=posts,
                 learners_in_post=trainees,
             )
+    sites = len(trust.sites)
+    shares = [0.6] + [0.4 / (sites - 1)] * (sites - 1) if sites > 1 else [1.0]
     for index, site in enumerate(trust.sites):
-        site_share = 0.6 if index == 0 and len(trust.sites) > 1 else 1.0 / len(trust.sites)
-        for group, programme, area, base in NON_MEDICAL[trust.type]:
-            posts = max(1, round(base * trust.size * site_share * rng.uniform(0.9, 1.2)))
+        for group, programme, area, _ in NON_MEDICAL[trust.type]:
+            placed = headcounts.get(programme, 0) * rng.uniform(0.7, 0.9)
+            filled = int(placed * shares[index])
             # Some placement capacity goes unfilled (assumption: 0-15%).
-            filled = round(posts * rng.uniform(0.85, 1.0))
+            posts = max(1, round(filled * rng.uniform(1.0, 1.15)))
             table.add(
                 trust_code=trust.code,
                 site=site,

@@ -286,6 +286,11 @@ def gen_staff_survey(trust: TrustPlan, period: Period, seed: int, table: Table) 
         )
 
 
+def site_code(trust: TrustPlan, index: int) -> str:
+    """The (made-up) ODS site code of the trust's ``index``-th site, counting from 1."""
+    return f"{trust.code}{index:02d}"
+
+
 def gen_website_ratings(trust: TrustPlan, period: Period, seed: int, table: Table) -> None:
     """NHS website star ratings per site, as at March of each financial year."""
     rng = rng_for(seed, trust.code, "nhs_website_ratings")
@@ -294,7 +299,7 @@ def gen_website_ratings(trust: TrustPlan, period: Period, seed: int, table: Tabl
         for start in period.fy_starts:
             table.add(
                 org_code=trust.code,
-                site_code=f"{trust.code}{index:02d}",
+                site_code=site_code(trust, index),
                 stars=round(float(np.clip(site_level + rng.normal(0, 0.15), 1, 5)), 1),
                 ratings=int(rng.poisson(90 * trust.size)) + 1,
                 period=f"{start + 1}-03",
