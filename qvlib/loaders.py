@@ -296,6 +296,16 @@ def load_visit_actions(path: str | Path, *, params: Parameters | None = None) ->
     return load_dataset("visit_actions", path, params=params)
 
 
+def load_risk_history(path: str | Path, *, params: Parameters | None = None) -> pd.DataFrame:
+    """Load ``local/risk_history.csv`` (an optional dataset); see :func:`load_dataset`."""
+    return load_dataset("risk_history", path, params=params)
+
+
+def load_sites(path: str | Path, *, params: Parameters | None = None) -> pd.DataFrame:
+    """Load ``local/sites.csv`` (an optional dataset); see :func:`load_dataset`."""
+    return load_dataset("sites", path, params=params)
+
+
 def load_hotspots(path: str | Path, *, params: Parameters | None = None) -> pd.DataFrame:
     """Load ``local/hotspots.csv`` (an optional dataset); see :func:`load_dataset`."""
     return load_dataset("hotspots", path, params=params)

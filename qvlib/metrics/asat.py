@@ -25,6 +25,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -61,12 +62,24 @@ class Known:
 
 
 def month_end(period: pd.Series) -> pd.Series:
-    """The last day of each ``YYYY-MM`` month."""
+    """The last day of each month.
+
+    Returns
+    -------
+    pandas.Series
+        The last day of each ``YYYY-MM`` month of ``period``.
+    """
     return pd.to_datetime(period + "-01") + pd.offsets.MonthEnd(0)
 
 
 def quarter_end(quarter: pd.Series) -> pd.Series:
-    """The last day of each financial quarter ``YYYY/YY Qn`` (Q1 ends 30 June)."""
+    """The last day of each financial quarter.
+
+    Returns
+    -------
+    pandas.Series
+        The last day of each ``YYYY/YY Qn`` quarter of ``quarter`` (Q1 ends 30 June).
+    """
     start = quarter.str.slice(0, 4).astype(int)
     number = quarter.str.slice(-1).astype(int)
     month = 3 + 3 * number  # Q1 -> June, Q2 -> September, Q3 -> December, Q4 -> March
@@ -77,7 +90,13 @@ def quarter_end(quarter: pd.Series) -> pd.Series:
 
 
 def year_end(financial_year: pd.Series) -> pd.Series:
-    """The last day (31 March) of each financial year ``YYYY/YY``."""
+    """The last day of each financial year.
+
+    Returns
+    -------
+    pandas.Series
+        31 March at the end of each ``YYYY/YY`` of ``financial_year``.
+    """
     starts = financial_year.str.slice(0, 4).astype(int)
     return pd.to_datetime(pd.DataFrame({"year": starts + 1, "month": 3, "day": 31}))
 
@@ -85,7 +104,19 @@ def year_end(financial_year: pd.Series) -> pd.Series:
 def published(years: pd.Series, survey: str, region: RegionConfig) -> pd.Series:
     """The day each survey year's results were published (``publication`` in region.yaml).
 
-    ``survey`` is ``"NTS"``, ``"NETS"`` or ``"staff_survey"``.
+    Parameters
+    ----------
+    years
+        Survey years.
+    survey
+        ``"NTS"``, ``"NETS"`` or ``"staff_survey"``.
+    region
+        Parsed region settings.
+
+    Returns
+    -------
+    pandas.Series
+        The publication day of each year.
     """
     rule = region.publication.survey(survey)
     return pd.to_datetime(
@@ -96,7 +127,13 @@ def published(years: pd.Series, survey: str, region: RegionConfig) -> pd.Series:
 
 
 def latest_published_year(survey: str, as_at: dt.date, region: RegionConfig) -> int:
-    """The latest survey year whose results were published on or before ``as_at``."""
+    """The latest survey year whose results were published on or before ``as_at``.
+
+    Returns
+    -------
+    int
+        ``as_at``'s year, or the year before if its results were not yet out.
+    """
     rule = region.publication.survey(survey)
     year = as_at.year - rule.years_after
     return year if rule.date(year) <= as_at else year - 1
@@ -104,12 +141,12 @@ def latest_published_year(survey: str, as_at: dt.date, region: RegionConfig) -> 
 
 def latest_known_year(
     key: str,
-    years: Sequence,
+    years: Sequence[Any],
     as_at: dt.date,
     region: RegionConfig,
     review_year: str | None = None,
-):
-    """The latest of ``years`` known at ``as_at``; ``None`` if none is.
+) -> Any:
+    """The latest of ``years`` known at ``as_at``.
 
     Parameters
     ----------
@@ -125,6 +162,11 @@ def latest_known_year(
         Parsed region settings.
     review_year
         For annual returns: no year after the review year.
+
+    Returns
+    -------
+    int or str or None
+        The latest year known; ``None`` if none is.
     """
     when = timestamp(as_at)
     if key in ("NTS", "NETS", "staff_survey"):
@@ -212,10 +254,11 @@ def risks_at(
     when = timestamp(as_at)
     out = risks[pd.to_datetime(risks[R.opened]) <= when].copy()
     closed = pd.to_datetime(out[R.closed])
-    closed_by = closed.notna() & (closed <= when)
-    reopened = ~closed_by & (out[R.status] == CLOSED)
+    # Closed after the date: open then.  (A closed risk without a date stays closed: when it
+    # closed is unknown, and the register says it is.)
+    reopened = closed.notna() & (closed > when) & (out[R.status] == CLOSED)
     out.loc[reopened, R.status] = REOPENED_STATUS
-    out[R.closed] = closed.where(closed_by)
+    out[R.closed] = closed.where(~reopened)
     out["rating_source"] = "current"
     entries = None if history is None else history[pd.to_datetime(history[RH.date]) <= when]
     if entries is not None and not entries.empty:
@@ -245,18 +288,21 @@ def risks_at(
 def actions_at(actions: pd.DataFrame, visits: pd.DataFrame, as_at: dt.date) -> pd.DataFrame:
     """Visit actions of the visits held by ``as_at``, with the status they had then.
 
-    An action closed after ``as_at`` was still open at it: status "open", no closed date and no
-    evidence (the evidence accepted at closure was not yet given).
+    Returns
+    -------
+    pandas.DataFrame
+        The actions of visits dated on or before ``as_at``.  An action closed after ``as_at``
+        was still open at it: status "open", no closed date and no evidence (the evidence
+        accepted at closure was not yet given).
     """
     when = timestamp(as_at)
     held = visits.loc[pd.to_datetime(visits["date"]) <= when, "visit_id"]
     out = actions[actions[A.visit_id].isin(held)].copy()
     closed = pd.to_datetime(out[A.closed])
-    closed_by = closed.notna() & (closed <= when)
-    reopened = ~closed_by & (out[A.status] == CLOSED)
+    reopened = closed.notna() & (closed > when) & (out[A.status] == CLOSED)
     out.loc[reopened, A.status] = REOPENED_STATUS
     out.loc[reopened, A.evidence] = np.nan
-    out[A.closed] = closed.where(closed_by)
+    out[A.closed] = closed.where(~reopened)
     return out
 
 
@@ -328,7 +374,12 @@ def known_at(tables: Mapping[str, pd.DataFrame], as_at: dt.date, region: RegionC
 
 
 def default_as_at(review_year: str, today: dt.date) -> dt.date:
-    """The as-at date when none is given: the review year's last day once it has ended, else
-    ``today``."""
+    """The as-at date when none is given.
+
+    Returns
+    -------
+    datetime.date
+        The review year's last day once it has ended, else ``today``.
+    """
     end = fy_bounds(review_year)[1].date()
     return end if today > end else today

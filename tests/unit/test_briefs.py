@@ -223,8 +223,10 @@ def test_drop_in_clinic_for_undermining(learner):
 
 
 def test_group_meeting_when_not_sensitive_and_not_small():
+    settings = load_region()
     region = _region(
-        learner_educator_formats={"drop_in_themes": [], "small_group_below": 5, "mode": "virtual"}
+        interventions={**settings.interventions.model_dump(), "learner_educator_themes": []},
+        learner_educator_formats={"small_group_below": 5, "mode": "virtual"},
     )
     brief = open_brief(open_review("RN5", YEAR, DATA, region=region), "RN5-R005")
     assert brief.recommended_format == "group meeting, virtual"

@@ -110,35 +110,88 @@ def test_missing_columns_are_named():
         charts.chart_spc(_spc_frame().drop(columns="point_type"), "T", "Y")
 
 
+def _nts(**columns) -> pd.DataFrame:
+    base = {
+        "indicator": ["Handover", "Induction"],
+        "specialty": ["Surgery", "Surgery"],
+        "year": [2024, 2024],
+        "outcome_final": ["red", "white"],
+        "score": [55.2, 70.1],
+        "n": [12, 12],
+    }
+    return pd.DataFrame({**base, **columns})
+
+
+def _y_values(spec: dict) -> list[str]:
+    values = next(iter(spec["datasets"].values()))
+    return [row["environment"] for row in values]
+
+
 def test_nts_heatmap_colours_outcomes_and_shows_score_and_n_in_tooltip():
+    spec = charts.chart_nts_heatmap(_nts()).to_dict()
+    assert _mark(spec)["type"] == "rect"
+    scale = _colour_scale(spec)
+    assert list(scale) == [
+        "Red",
+        "Pink",
+        "White",
+        "Light green",
+        "Green",
+        "Not reported",
+        "No result",
+    ]
+    assert scale["Red"] == "#DA291C" and scale["White"] == "#FFFFFF"
+    assert scale["Green"] == "#009639"
+    tooltip_fields = {t["field"] for t in spec["encoding"]["tooltip"]}
+    assert {"score", "n", "outcome_final", "environment", "indicator"} <= tooltip_fields
+    assert "facet" not in spec  # one year: one grid
+
+
+def test_nts_heatmap_has_one_row_per_learning_environment_not_per_specialty():
+    # Paediatrics at two sites and in two programmes: four rows, none drawn over another.
+    sites = ["Princess Anne", "Princess Anne", "Southampton General", "Southampton General"]
     outcomes = pd.DataFrame(
         {
-            "indicator": ["Handover", "Induction"],
-            "specialty": ["Surgery", "Surgery"],
-            "year": [2024, 2024],
-            "outcome_final": ["red", "white"],
-            "score": [55.2, 70.1],
-            "n": [12, 12],
+            "indicator": ["Handover"] * 5,
+            "site": [*sites, "Princess Anne"],
+            "programme_group": ["Specialty training", "GP specialty training"] * 2 + ["Core"],
+            "specialty": ["Paediatrics"] * 4 + ["Anaesthetics"],
+            "year": [2025] * 5,
+            "outcome_final": ["pink", "white", "pink", "white", "red"],
         }
     )
     spec = charts.chart_nts_heatmap(outcomes).to_dict()
-    inner = spec["spec"]
-    assert _mark(inner)["type"] == "rect"
-    scale = _colour_scale(inner)
-    assert list(scale) == NTS_OUTCOMES
-    assert scale["red"] == "#DA291C" and scale["white"] == "#FFFFFF"
-    assert scale["green"] == "#009639"
-    tooltip_fields = {t["field"] for t in inner["encoding"]["tooltip"]}
-    assert {"score", "n", "outcome_final", "specialty", "indicator"} <= tooltip_fields
+    rows = _y_values(spec)
+    assert len(set(rows)) == 5
+    assert rows[0] == "Paediatrics · Specialty training · Princess Anne"
+    # sorted so a reader finds a specialty: specialty first, the rows in alphabetical order
+    assert spec["encoding"]["y"]["sort"][0] == "Anaesthetics · Core · Princess Anne"
+    assert spec["encoding"]["y"]["sort"] == sorted(set(rows), key=str.casefold)
+    assert spec["encoding"]["y"]["axis"]["labelLimit"] >= 300
+
+
+def test_nts_heatmap_leaves_out_what_every_row_shares_and_facets_years():
+    outcomes = pd.DataFrame(
+        {
+            "indicator": ["Handover", "Handover"],
+            "site": ["General", "General"],
+            "programme_group": ["Core", "Core"],
+            "specialty": ["Surgery", "Surgery"],
+            "year": [2024, 2025],
+            "outcome_final": ["pink", "red"],
+        }
+    )
+    spec = charts.chart_nts_heatmap(outcomes).to_dict()
+    assert set(_y_values(spec)) == {"Surgery"}
     assert spec["facet"]["row"]["field"] == "year"
 
 
-def test_nts_heatmap_uses_site_when_there_is_no_specialty():
-    outcomes = pd.DataFrame(
-        {"indicator": ["Handover"], "site": ["General"], "year": [2024], "outcome_final": ["pink"]}
-    )
-    inner = charts.chart_nts_heatmap(outcomes).to_dict()["spec"]
-    assert inner["encoding"]["y"]["field"] == "site"
+def test_charts_with_nothing_to_draw_say_so_in_a_sentence():
+    empty = _nts().iloc[0:0]
+    note = charts.chart_nts_heatmap(empty, title="NTS outcomes 2025")
+    assert "NTS outcomes 2025: no NTS results" in note._repr_html_()
+    fft = pd.DataFrame(columns=["period", "setting", "pct_positive"])
+    assert "no months" in charts.chart_fft_trend(fft)._repr_html_()
 
 
 def test_fft_trend_leaves_gaps_for_suppressed_months_not_zeros():
@@ -165,12 +218,17 @@ def test_cqc_grid_orders_key_questions_and_uses_rating_colours():
             "publication_date": pd.to_datetime(["2024-03-05", "2024-03-05"]),
         }
     )
-    cells, labels = _layers(charts.chart_cqc_grid(cqc).to_dict())
+    spec = charts.chart_cqc_grid(cqc).to_dict()
+    cells, labels = _layers(spec)
     assert _mark(cells)["type"] == "rect" and _mark(labels)["type"] == "text"
-    assert cells["encoding"]["x"]["sort"][:2] == ["safe", "effective"]
+    assert cells["encoding"]["x"]["sort"][:2] == ["Safe", "Effective"]
     scale = _colour_scale(cells)
-    assert list(scale)[:4] == ["outstanding", "good", "requires improvement", "inadequate"]
-    assert scale["inadequate"] == "#DA291C"
+    assert list(scale)[:4] == ["Outstanding", "Good", "Requires improvement", "Inadequate"]
+    assert scale["Inadequate"] == "#DA291C"
+    # dates read as everywhere else in a pack
+    values = next(iter(spec["datasets"].values()))
+    assert {row["published"] for row in values} == {"5 Mar 2024"}
+    assert {row["key_question"] for row in values} == {"Well-led", "Safe"}
 
 
 def test_staff_survey_draws_benchmark_range_average_tick_and_trust_dot():
@@ -185,6 +243,9 @@ def test_staff_survey_draws_benchmark_range_average_tick_and_trust_dot():
     )
     band, average, trust = _layers(charts.chart_staff_survey(staff).to_dict())
     assert _mark(band)["type"] == "bar"
+    # ticks every half point with one decimal: labels cannot run into each other ("4.85.0")
+    axis = band["encoding"]["x"]["axis"]
+    assert axis["values"] == [6.0, 6.5, 7.0, 7.5] and axis["format"] == ".1f"
     assert band["encoding"]["x"]["field"] == "benchmark_worst"
     assert band["encoding"]["x2"]["field"] == "benchmark_best"
     assert _mark(average)["type"] == "tick"
@@ -196,8 +257,15 @@ def test_risk_bands_colour_extreme_red_and_low_green():
     counts = pd.DataFrame({"band": ["low", "extreme"], "open": [2, 1]})
     spec = charts.chart_risk_bands(counts).to_dict()
     scale = _colour_scale(spec)
-    assert scale["extreme"] == "#DA291C" and scale["low"] == "#009639"
+    assert scale["Extreme"] == "#DA291C" and scale["Low"] == "#009639"
     assert spec["encoding"]["x"]["field"] == "open"
+
+
+def test_count_axes_have_whole_number_ticks_only():
+    # One open risk used to give the axis "0 1 1" (ticks at 0, 0.5, 1 shown as integers).
+    counts = pd.DataFrame({"band": ["low", "extreme"], "open": [0, 1]})
+    axis = charts.chart_risk_bands(counts).to_dict()["encoding"]["x"]["axis"]
+    assert axis["values"] == [0, 1] and axis["format"] == "d"
 
 
 def test_other_charts_encode_their_contract_columns():
@@ -216,6 +284,8 @@ def test_other_charts_encode_their_contract_columns():
     )
     fund = charts.chart_funding_utilisation(funding).to_dict()
     assert fund["facet"]["field"] == "stream"
+    # streams differ by orders of magnitude: each panel has its own scale
+    assert fund["resolve"]["scale"]["y"] == "independent"
     assert [layer["encoding"]["y"]["field"] for layer in fund["spec"]["layer"]][:2] == [
         "allocated",
         "spent",
@@ -265,8 +335,8 @@ def test_region_risks_stack_bands_per_trust_most_risks_first():
     assert spec["encoding"]["y"]["sort"] == "-x"
     assert spec["encoding"]["x"]["field"] == "open" and spec["encoding"]["x"]["aggregate"] == "sum"
     scale = _colour_scale(spec)
-    assert list(scale) == ["low", "moderate", "high", "extreme"]
-    assert scale["extreme"] == "#DA291C" and scale["low"] == "#009639"
+    assert list(scale) == ["Low", "Moderate", "High", "Extreme"]
+    assert scale["Extreme"] == "#DA291C" and scale["Low"] == "#009639"
     assert spec["encoding"]["order"]["field"] == "band_rank"
     assert spec["title"]["text"] == "Open risks by trust and band"
 
@@ -283,6 +353,6 @@ def test_region_nts_draws_red_and_green_side_by_side_in_frame_order():
     assert spec["encoding"]["y"]["field"] == "trust_code"
     assert spec["encoding"]["y"]["sort"] is None
     assert spec["encoding"]["yOffset"]["field"] == "outcome"
-    assert _colour_scale(spec) == {"red": "#DA291C", "green": "#009639"}
+    assert _colour_scale(spec) == {"Red": "#DA291C", "Green": "#009639"}
     with pytest.raises(KeyError, match="results"):
         charts.chart_region_nts(frame.drop(columns="results"))

@@ -13,13 +13,13 @@ from qvlib import metrics
 
 OWN_MODULES = [
     "actions",
+    "asat",
     "funding",
     "hotspots",
     "interventions",
     "lda",
     "national",
     "risks",
-    "summary",
     "suppression",
     "surveys",
 ]
@@ -51,7 +51,6 @@ def test_public_functions_are_reexported_from_the_package():
         "calc_fft",
         "calc_hotspots",
         "calc_action_tracker",
-        "calc_trust_summary",
         "calc_spc",
         "spc_icons",
     ):

@@ -48,9 +48,10 @@ def test_nts_outcome_follows_the_gmc_rule():
     ]
 
 
-def test_minimum_respondents_come_from_settings():
+def test_minimum_respondents_are_the_nts_suppression_threshold():
+    nts_rule = REGION.suppression.nts.model_copy(update={"threshold": 5})
     region = REGION.model_copy(
-        update={"surveys": REGION.surveys.model_copy(update={"nts_min_n": 5})}
+        update={"suppression": REGION.suppression.model_copy(update={"nts": nts_rule})}
     )
     out = sv.calc_nts_outcome(pd.DataFrame([_row(85, 80, 90, n=3)]), region)
     assert out["outcome_computed"].tolist() == ["not reported"]
@@ -144,7 +145,7 @@ def test_persistent_reds_are_red_in_consecutive_survey_years():
     assert out.loc["Surgery", "current"]
     assert not out.loc["Paediatrics", "current"]  # 2022-23 run ended before the latest year
     region = REGION.model_copy(
-        update={"surveys": REGION.surveys.model_copy(update={"persistent_red_years": 3})}
+        update={"hotspots": REGION.hotspots.model_copy(update={"consecutive_red_years": 3})}
     )
     assert sv.calc_persistent_reds(nts, region)["specialty"].tolist() == ["Surgery"]
 

@@ -20,6 +20,7 @@ HEADER = {
     "trust_code": "RHM",
     "trust_name": "University Hospital Southampton",
     "review_year": "2025/26",
+    "as_at": "2025-10-14",
     "provenance": {"dataset": "sample", "period": "2021/22 to 2025/26", "snapshot": "ab12cd34"},
 }
 
@@ -81,7 +82,9 @@ def test_code_parameters_injected_cells_and_stderr_are_not_shown(page):
     assert "In&nbsp;[" not in page and "Out[" not in page
 
 
-def test_header_shows_trust_year_title_and_provenance(page):
+def test_header_shows_trust_year_as_at_title_and_provenance(page):
+    header = page[page.index("<header") : page.index("</header>")]
+    assert "as at 14 Oct 2025" in header
     for text in (
         "Annual education quality review",
         "University Hospital Southampton",
@@ -216,6 +219,6 @@ def test_sort_script_is_added_once_only_to_pages_with_a_sortable_table():
 
 def test_region_pack_without_a_trust_code_has_no_empty_code_badge():
     page = _table_page("<p>x</p>", title="Region overview", trust_code="", trust_name="Wessex")
-    assert "<title>Region overview – Wessex 2025/26</title>" in page
+    assert "<title>Region overview – Wessex 2025/26, as at 14 Oct 2025</title>" in page
     assert 'class="qv-code"' not in page and "()" not in page
     assert "Region overview · Wessex · 2025/26" in page

@@ -14,8 +14,8 @@ def review():
     return open_review("RHM", "2025/26", "data/sample")
 
 
-def test_as_of_is_the_last_day_of_the_review_year(review):
-    assert review.as_of == dt.date(2026, 3, 31)
+def test_as_at_defaults_to_the_last_day_of_a_review_year_that_has_ended(review):
+    assert review.as_at == dt.date(2026, 3, 31)
     assert review.period == (dt.date(2025, 4, 1), dt.date(2026, 3, 31))
 
 
@@ -58,13 +58,17 @@ def test_priorities_name_uncovered_visits_and_hotspots(review):
         assert f"{item.specialty} at {item.site}" in texts
 
 
-def test_changes_compare_with_the_previous_year(review):
+def test_changes_compare_with_the_previous_year_from_the_figures_shown(review):
     changes = review.changes.set_index("measure")
     totals = review.funding_totals.set_index("year")
-    row = changes.loc["Funding allocated (£)"]
+    row = changes.loc["Funding allocated (2024/25 to 2025/26)"]
     assert row["previous"] == pytest.approx(totals.at["2024/25", "allocated"])
     assert row["current"] == pytest.approx(totals.at["2025/26", "allocated"])
-    assert row["change"] == pytest.approx(row["current"] - row["previous"])
+    assert row["change"] == round(row["current"]) - round(row["previous"])
+    # Utilisation: the change is the difference of the rounded percentages shown, in points,
+    # so "91.4 | 95.6 | +4.2 pts" adds up ("91 | 96 | +4" did not).
+    use = changes.loc["Funding utilisation (2024/25 to 2025/26)"]
+    assert use["change"] == pytest.approx(round(use["current"], 1) - round(use["previous"], 1))
 
 
 def test_fft_spc_per_setting_uses_region_run_length(review):
@@ -72,7 +76,7 @@ def test_fft_spc_per_setting_uses_region_run_length(review):
     shorter = review.region.model_copy(
         update={"spc": review.region.spc.model_copy(update={"run_length": 3})}
     )
-    again = qv.reviews.TrustReview(review.data, shorter, review.review_year)
+    again = qv.reviews.TrustReview(review.data, shorter, review.review_year, review.as_at)
     flagged = sum(int(f["run"].sum()) for f in review.fft_spc.values())
     flagged_short = sum(int(f["run"].sum()) for f in again.fft_spc.values())
     assert flagged_short > flagged

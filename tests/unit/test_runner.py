@@ -7,6 +7,7 @@ Tests that start kernels share one xdist group: they run one after another on on
 
 from __future__ import annotations
 
+import datetime as dt
 import difflib
 import hashlib
 import io
@@ -20,6 +21,7 @@ import pytest
 from nbconvert import HTMLExporter
 
 from qvlib.config import PARAMETERS_DIR
+from qvlib.datasets import Coverage
 from qvlib.errors import DataValidationError, NotebookParameterError, Problem, QvError
 from qvlib.runner import PACKS, PackKind, RunOptions, describe, run_reviews
 from qvlib.runner import run as run_module
@@ -54,6 +56,7 @@ class FakeTrust:
 
 class FakeDataset:
     meta = {"name": "fixture data", "synthetic": True}
+    coverage = Coverage(None, None, {})
 
     def __init__(self, document: dict):
         self.values = document["values"]
@@ -71,7 +74,7 @@ class FakeDataset:
         return path
 
 
-def select_fixture_risks(trust: FakeTrust, region, review_year: str) -> list[str]:
+def select_fixture_risks(trust: FakeTrust, region, review_year: str, as_at) -> list[str]:
     return trust.risks
 
 
@@ -91,9 +94,12 @@ class PlainExporter:
     def __init__(self):
         self.exporter = HTMLExporter(template_name="basic", exclude_input=True)
 
-    def render(self, nb, *, title, trust_code, trust_name, review_year, provenance, synthetic):
+    def render(
+        self, nb, *, title, trust_code, trust_name, review_year, as_at, provenance, synthetic
+    ):
         body, _ = self.exporter.from_notebook_node(nb)
-        return f"<h1>{title} {trust_code} {trust_name} {review_year} {provenance}</h1>{body}"
+        heading = f"{title} {trust_code} {trust_name} {review_year} {as_at} {provenance}"
+        return f"<h1>{heading}</h1>{body}"
 
 
 EXPORTER = f"{PlainExporter.__module__}:PlainExporter"
@@ -198,7 +204,7 @@ def test_notebook_without_parameters_cell_is_an_error(tmp_path):
 
 def test_notebook_parameters_are_read_with_types_and_help():
     found = notebook_parameters(FIXTURES / "brief.ipynb")
-    assert list(found) == ["trust_code", "review_year", "data", "risk_id"]
+    assert list(found) == ["trust_code", "review_year", "as_at", "data", "risk_id"]
     assert found["risk_id"].type == "str"
     assert found["risk_id"].default == '"R1"'
     assert found["risk_id"].help == "the risk this brief is about"
@@ -306,6 +312,7 @@ FINGERPRINT_INPUTS = dict(
     pack="echo",
     risk_id=None,
     review_year="2025/26",
+    as_at="2026-03-31",
 )
 
 
@@ -338,6 +345,7 @@ def plan(tmp_path, kinds=(ECHO, BRIEF, REGION)):
         region_name="Wessex",
         region_parameters={"r": 1},
         review_year="2025/26",
+        as_at="2026-03-31",
         year_dir=tmp_path / "2025-26",
         snapshot=tmp_path / "snap",
         code_sha256="c",
@@ -363,11 +371,16 @@ def test_plan_lays_out_outputs_and_injects_parameters(tmp_path):
     assert by_key["AAA/brief-R2"].parameters == {
         "trust_code": "AAA",
         "review_year": "2025/26",
+        "as_at": "2026-03-31",
         "data": str(tmp_path / "snap"),
         "risk_id": "R2",
     }
     assert by_key["region"].output == year / "region.html"
-    assert by_key["region"].parameters == {"review_year": "2025/26", "data": str(tmp_path / "snap")}
+    assert by_key["region"].parameters == {
+        "review_year": "2025/26",
+        "as_at": "2026-03-31",
+        "data": str(tmp_path / "snap"),
+    }
     assert len({j.fingerprint for j in jobs}) == len(jobs)
     assert [j.fingerprint for j in plan(tmp_path)] == [j.fingerprint for j in jobs]
 
@@ -446,7 +459,14 @@ def test_index_escapes_values_links_relatively_and_is_offline(tmp_path):
             "status": "skipped",
         },
     ]
-    path = write_index(tmp_path, entries, review_year="2025/26", region="Wessex", synthetic=True)
+    path = write_index(
+        tmp_path,
+        entries,
+        review_year="2025/26",
+        as_at=dt.date(2026, 3, 31),
+        region="Wessex",
+        synthetic=True,
+    )
     text = path.read_text()
     assert "<script>" not in text and "&lt;script&gt;" in text
     assert "&lt;b&gt;bad&lt;/b&gt;" in text
@@ -455,7 +475,14 @@ def test_index_escapes_values_links_relatively_and_is_offline(tmp_path):
     assert "http" not in text and "//" not in text
     assert text.index("Region") < text.index("AAA")
     first = path.read_bytes()
-    write_index(tmp_path, entries[::-1], review_year="2025/26", region="Wessex", synthetic=True)
+    write_index(
+        tmp_path,
+        entries[::-1],
+        review_year="2025/26",
+        as_at=dt.date(2026, 3, 31),
+        region="Wessex",
+        synthetic=True,
+    )
     assert path.read_bytes() == first
 
 

@@ -58,9 +58,9 @@ def test_formats_dates_numbers_and_booleans():
             "spent": [1500000.0, 2.5],
         }
     )
-    page = show_table(df, caption="x", formats={"spent": "£{:,.0f}"})._repr_html_()
+    page = show_table(df, caption="x", formats={"spent": "money"})._repr_html_()
     assert _cells(page) == [
-        "05 Jan 2025",
+        "5 Jan 2025",
         "1,234",
         "16",
         "0.2",
@@ -157,12 +157,12 @@ def test_sortable_table_is_marked_and_keys_cells_that_do_not_sort_as_they_read()
             "gap": [np.nan, -0.25],
         }
     )
-    page = _sortable(df, formats={"spent": "£{:,.0f}"})
+    page = _sortable(df, formats={"spent": "money"})
     assert '<table class="qv-sortable">' in page
     # £1,234,567 must sort above £100 by value, dates by date, ratings by rank, blanks last.
     assert '<td class="num" data-sort="1234567.0">£1,234,567</td>' in page
-    assert '<td data-sort="2025-04-09T00:00:00">09 Apr 2025</td>' in page
-    assert '<td data-sort="2">inadequate</td>' in page and '<td data-sort="1">good</td>' in page
+    assert '<td data-sort="2025-04-09T00:00:00">9 Apr 2025</td>' in page
+    assert '<td data-sort="2">Inadequate</td>' in page and '<td data-sort="1">Good</td>' in page
     assert '<td class="num" data-sort="">–</td>' in page
     # Plain text sorts as it reads: no key.
     assert "<td>RHM</td>" in page
