@@ -19,7 +19,7 @@ from functools import cached_property
 
 import pandas as pd
 
-from qvlib import metrics
+from qvlib import display, metrics
 from qvlib.errors import QvError
 from qvlib.reviews import TrustReview
 from qvlib.schemas import NTS_OUTCOMES, split_list
@@ -671,4 +671,4 @@ def _review_due(risk: pd.Series) -> str:
     due = risk[R.review_due]
     if pd.isna(due):
         return "not set"
-    return f"{due:%d %b %Y}" + (" (overdue)" if risk["review_overdue"] else "")
+    return display.fmt_date(due) + (" (overdue)" if risk["review_overdue"] else "")

@@ -38,6 +38,8 @@ from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.xml.functions import tostring
 
+from qvlib import display
+
 if TYPE_CHECKING:
     from qvlib.config import SuppressionSettings
 
@@ -70,10 +72,6 @@ _COLUMN_MAX_WIDTH = 60
 _COLUMN_MIN_WIDTH = 8
 _README_WIDTH = 78
 _SUM_LINE_RE = re.compile(r"^([0-9a-fA-F]{64}) [ *](.+)$")
-_MONTHS = (
-    *("January", "February", "March", "April", "May", "June"),
-    *("July", "August", "September", "October", "November", "December"),
-)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -590,11 +588,6 @@ def _truncate_utf16(text: str, units: int) -> str:
     return "".join(out)
 
 
-def _format_date(day: dt.date) -> str:
-    # Month names spelled out here rather than by strftime, whose %B follows the locale.
-    return f"{day.day} {_MONTHS[day.month - 1]} {day.year}"
-
-
 def _wrap(text: str, indent: str = "") -> list[str]:
     # Wrapped here because Notepad and many mail clients do not wrap long lines.
     return textwrap.wrap(text, width=_README_WIDTH, initial_indent=indent, subsequent_indent=indent)
@@ -623,7 +616,7 @@ def _readme_text(
         scope = f"sites: {sites}; specialties: {specialties}"
     else:
         scope = "the whole trust (all sites and specialties)"
-    period = f"{_format_date(readme.period_start)} to {_format_date(readme.period_end)}"
+    period = f"{display.fmt_date(readme.period_start)} to {display.fmt_date(readme.period_end)}"
     lines += [
         title,
         "=" * len(title),

@@ -19,7 +19,7 @@ from typing import Any
 
 import pandas as pd
 
-from qvlib import metrics
+from qvlib import display, metrics
 from qvlib.bundles import BundleReadme, describe_suppression, write_bundle
 from qvlib.errors import QvError
 from qvlib.reviews import TrustReview, open_review
@@ -59,7 +59,10 @@ class CqcRequest:
         """The request as a two-column table for the summary page."""
         return pd.DataFrame(
             [
-                ("Period covered", f"{self.start:%d %B %Y} to {self.end:%d %B %Y}"),
+                (
+                    "Period covered",
+                    f"{display.fmt_date(self.start)} to {display.fmt_date(self.end)}",
+                ),
                 ("Scope", self.scope),
             ],
             columns=["item", "value"],

@@ -28,7 +28,7 @@ import yaml
 
 from qvlib.config import ROOT, Parameters, default_parameters, load_region
 from qvlib.errors import DataValidationError, Problem, QvError, format_problems
-from qvlib.loaders import dataset_file, read_dataset
+from qvlib.loaders import dataset_file, latest_date, read_dataset
 from qvlib.schemas import DATASETS, TRUST_COLUMN
 
 logger = logging.getLogger(__name__)
@@ -291,11 +291,12 @@ def load(path: str | Path, *, params: Parameters | None = None) -> Dataset:
         raise DataValidationError([Problem(str(root), None, None, None, expected)])
     params = params or default_parameters()
     meta, problems = _read_meta(root / META_FILE)
+    latest = latest_date(Coverage.of(meta, {}).end)
     frames: dict[str, pd.DataFrame | None] = {}
     clean: set[str] = set()
     for name, spec in DATASETS.items():
         frame, found = read_dataset(
-            name, root / dataset_file(name), params=params, required=spec.required
+            name, root / dataset_file(name), params=params, required=spec.required, latest=latest
         )
         frames[name] = frame
         problems += found

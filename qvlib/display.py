@@ -44,12 +44,16 @@ def is_missing(value: Any) -> bool:
         return False
 
 
+#: Month abbreviations, spelled out here because strftime's ``%b`` follows the machine's locale.
+MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
 def fmt_date(value: Any) -> str:
     """A date as ``14 Oct 2025`` (``–`` when missing)."""
     if is_missing(value):
         return MISSING
     stamp = pd.Timestamp(value)
-    return f"{stamp.day} {stamp:%b %Y}"
+    return f"{stamp.day} {MONTHS[stamp.month - 1]} {stamp.year}"
 
 
 def fmt_month(value: Any) -> str:
@@ -58,7 +62,7 @@ def fmt_month(value: Any) -> str:
         return MISSING
     text = str(value)
     stamp = pd.Timestamp(text + "-01") if len(text) == 7 else pd.Timestamp(value)
-    return f"{stamp:%b %Y}"
+    return f"{MONTHS[stamp.month - 1]} {stamp.year}"
 
 
 def fmt_money(value: Any) -> str:

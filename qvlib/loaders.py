@@ -39,8 +39,11 @@ logger = logging.getLogger(__name__)
 MISSING_MARKERS = frozenset({"", "*", "-"})
 #: Columns holding an organisation code: upper-cased and mapped from former codes.
 CODE_COLUMNS = frozenset({"trust_code", "org_code", "provider_id"})
-#: Earliest date accepted, and how far into the future a date may lie.
+#: Earliest date accepted; the latest is FUTURE_YEARS after the end of the data's stated period
+#: (``dataset.yaml``), or LATEST_DATE when it states none.  Never the day qv runs: validation
+#: must give the same answer whenever it runs.
 EARLIEST_DATE = date(2000, 1, 1)
+LATEST_DATE = date(2100, 12, 31)
 FUTURE_YEARS = 5
 
 _PATTERN_TEXT = {
@@ -137,7 +140,12 @@ def dataset_file(name: str) -> str:
 
 
 def read_dataset(
-    name: str, path: str | Path, *, params: Parameters | None = None, required: bool = True
+    name: str,
+    path: str | Path,
+    *,
+    params: Parameters | None = None,
+    required: bool = True,
+    latest: date = LATEST_DATE,
 ) -> tuple[pd.DataFrame | None, list[Problem]]:
     """Read and validate one dataset file without raising on bad data.
 
@@ -152,6 +160,8 @@ def read_dataset(
         default: the repository's ``parameters/``.
     required
         If False, a missing file is not a problem and gives an empty frame.
+    latest
+        The latest date a date cell may hold (see :func:`latest_date`).
 
     Returns
     -------
@@ -171,7 +181,9 @@ def read_dataset(
     headers, rows, cells, problems = table
     columns, names, column_problems = _map_columns(cells, headers, schema, shown)
     problems += column_problems
-    parsed, bad, cell_problems = _parse_columns(name, columns, rows, names, schema, params, shown)
+    parsed, bad, cell_problems = _parse_columns(
+        name, columns, rows, names, schema, params, shown, latest
+    )
     problems += cell_problems
     index = pd.Index(rows)
     # Each column typed without its unparseable cells, so a bad cell hides no other problem.
@@ -488,6 +500,7 @@ def _parse_columns(
     schema: pa.DataFrameSchema,
     params: Parameters,
     shown: str,
+    latest: date,
 ) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray], list[Problem]]:
     """Parse every column to its schema type, once per distinct text.
 
@@ -505,7 +518,7 @@ def _parse_columns(
                 bad_cells[column] = np.zeros(len(rows), dtype=bool)
             continue
         cells = columns[column]
-        parse = _cell_parser(column, spec, enums, params.code_map)
+        parse = _cell_parser(column, spec, enums, params.code_map, latest)
         values, errors = _parse_distinct(cells.texts, parse, spec)
         cell_errors = errors[cells.codes]
         bad = pd.notna(cell_errors)
@@ -551,7 +564,11 @@ def _parse_distinct(
 
 
 def _cell_parser(
-    column: str, spec: pa.Column, enums: dict[str, dict[str, str]], code_map: dict[str, str]
+    column: str,
+    spec: pa.Column,
+    enums: dict[str, dict[str, str]],
+    code_map: dict[str, str],
+    latest: date,
 ) -> Callable[[str], object]:
     """A function from one (stripped, present) cell text to its value; ValueError says why not.
 
@@ -573,7 +590,6 @@ def _cell_parser(
 
         return number
     if kind == "date":
-        latest = _latest_date()
 
         def day(text: str) -> date:
             try:
@@ -613,13 +629,18 @@ def _cell_parser(
     return member
 
 
-def _latest_date() -> date:
-    """Today, FUTURE_YEARS on (29 February becomes 28 February)."""
-    today = date.today()
+def latest_date(period_end: date | None) -> date:
+    """The latest date a data file may hold: FUTURE_YEARS after the data's period ends.
+
+    Due dates and review dates lie ahead of the data; anything later is a typing mistake.
+    Without a stated period, :data:`LATEST_DATE`.
+    """
+    if period_end is None:
+        return LATEST_DATE
     try:
-        return today.replace(year=today.year + FUTURE_YEARS)
-    except ValueError:
-        return today.replace(year=today.year + FUTURE_YEARS, day=28)
+        return period_end.replace(year=period_end.year + FUTURE_YEARS)
+    except ValueError:  # 29 February
+        return period_end.replace(year=period_end.year + FUTURE_YEARS, day=28)
 
 
 def _enum_key(value: str) -> str:

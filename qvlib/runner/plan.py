@@ -3,8 +3,8 @@
 A job's fingerprint is the SHA-256 of everything its output depends on: the notebook's bytes,
 qvlib's source files (code and templates), the trust's and the region's parameters, the
 fingerprint of the trust's data slice, the pack name (and risk id), the review year, the as-at
-date and the qvlib version.  A job whose output exists and whose fingerprint equals the one recorded in the
-previous manifest is up to date and skipped.
+date and the qvlib version.  A job whose output exists and whose fingerprint equals the one
+recorded in the previous manifest is up to date and skipped.
 
 Notebook parameters are checked here, before any kernel starts: every parameter the runner
 injects must be declared in the notebook's ``parameters`` cell (papermill itself only warns).

@@ -27,8 +27,8 @@ from typing import Any, Literal
 from rich.console import Console
 
 import qvlib
-from qvlib.config import ROOT, Parameters, check_review_year, load_parameters
 from qvlib import display
+from qvlib.config import ROOT, Parameters, check_review_year, load_parameters
 from qvlib.errors import DataValidationError, QvError
 from qvlib.runner.engine import PREWARM_MODULES, JobResult, WorkerConfig
 from qvlib.runner.executors import make_executor
@@ -200,11 +200,11 @@ def _risk_ids(trust: str, pack: str, selected) -> list[str]:
 
 
 def _period_text(period: Any) -> str | None:
-    """``dataset.yaml``'s period as words, e.g. '1 April 2022 to 31 March 2026'."""
+    """``dataset.yaml``'s period as words, e.g. '1 Apr 2022 to 31 Mar 2026'."""
     if not isinstance(period, dict) or not {"start", "end"} <= set(period):
         return None if period is None else str(period)
     days = [date.fromisoformat(str(period[key])) for key in ("start", "end")]
-    return " to ".join(f"{day.day} {day:%B %Y}" for day in days)
+    return " to ".join(display.fmt_date(day) for day in days)
 
 
 def run_reviews(options: RunOptions) -> int:

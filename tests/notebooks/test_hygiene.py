@@ -53,9 +53,9 @@ def test_one_typed_parameters_cell_with_help(path):
     names = {a.target.id for a in assignments}
     if path.stem == "region_overview":
         # The region pack covers every trust: the runner injects only these two.
-        assert names == {"review_year", "data"}
+        assert names == {"review_year", "as_at", "data"}
     else:
-        assert {"trust_code", "review_year", "data"} <= names
+        assert {"trust_code", "review_year", "as_at", "data"} <= names
     for line in tagged[0].source.splitlines():
         if ":" in line and "=" in line:
             assert "#" in line, f"{path.name}: parameter without a help comment: {line}"

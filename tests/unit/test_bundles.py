@@ -400,7 +400,7 @@ def test_readme_describes_trust_period_scope_sources_files_and_checking(tmp_path
 
     assert "University Hospital Southampton NHS Foundation Trust (ODS code RHM)" in text
     assert "2025/26" in text
-    assert "1 April 2025 to 31 March 2026" in text
+    assert "1 Apr 2025 to 31 Mar 2026" in text
     assert "sites: Princess Anne Hospital; specialties: Obstetrics" in text
     assert "survey_results: " + "ab" * 32 in text
     assert "risks: snapshot-1f2e3d" in text

@@ -81,6 +81,6 @@ def test_finalize_uses_the_notebooks_own_parameters(tmp_path, review):
     files = read_bundle(path)
     readme = files["README.txt"].decode()
     assert "RHU" in readme and "SYNTHETIC" in readme
-    assert "1 October 2025 to 31 March 2026" in readme
+    assert "1 Oct 2025 to 31 Mar 2026" in readme
     assert files["summary.html"] == b"<html><body>summary</body></html>"
     assert {f"extracts/{name}.csv" for name in EXTRACTS} <= set(files)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import date, timedelta
+from datetime import date
 from pathlib import Path
 
 import numpy as np
@@ -335,13 +335,22 @@ def test_rules_across_a_row(tmp_path, name, row, cells, column, words):
     assert mine and words in mine[0].expected
 
 
-def test_dates_before_2000_or_far_in_the_future_are_problems(tmp_path):
-    future = date.today() + timedelta(days=6 * 366)
+def test_dates_before_2000_or_far_after_the_datas_period_are_problems(tmp_path):
+    # The bound comes from the data's stated period, never from the day qv runs.
+    period_end = date(2026, 3, 31)
     text = set_cell(fixture_text("good_practice"), 2, "date", "01/01/1999")
-    text = set_cell(text, 3, "date", f"{future:%d/%m/%Y}")
-    problems = problems_of("good_practice", write(tmp_path, text))
+    text = set_cell(text, 3, "date", "01/04/2031")
+    text = set_cell(text, 4, "date", "31/03/2031")
+    _, problems = loaders.read_dataset(
+        "good_practice", write(tmp_path, text), latest=loaders.latest_date(period_end)
+    )
     assert [p.row for p in problems] == [2, 3]
-    assert all("a date between 01/01/2000" in p.expected for p in problems)
+    assert all("a date between 01/01/2000 and 31/03/2031" in p.expected for p in problems)
+
+
+def test_validation_does_not_depend_on_the_day_it_runs():
+    source = Path(loaders.__file__).read_text(encoding="utf-8")
+    assert "today(" not in source and "now(" not in source
 
 
 # --------------------------------------------------------------------------- parsing rules
