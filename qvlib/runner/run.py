@@ -22,7 +22,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any, Literal
+from typing import Literal
 
 from rich.console import Console
 
@@ -199,12 +199,15 @@ def _risk_ids(trust: str, pack: str, selected) -> list[str]:
     return ids
 
 
-def _period_text(period: Any) -> str | None:
-    """``dataset.yaml``'s period as words, e.g. '1 Apr 2022 to 31 Mar 2026'."""
-    if not isinstance(period, dict) or not {"start", "end"} <= set(period):
-        return None if period is None else str(period)
-    days = [date.fromisoformat(str(period[key])) for key in ("start", "end")]
-    return " to ".join(display.fmt_date(day) for day in days)
+def _period_text(start: date | None, end: date | None, as_at: date) -> str | None:
+    """The data's period as a pack may show it, e.g. '1 Apr 2022 to 31 Mar 2024'.
+
+    It ends at the as-at date when the data runs on beyond it: a pack as at a date does not
+    say that later data exist.
+    """
+    if start is None or end is None:
+        return None
+    return f"{display.fmt_date(start)} to {display.fmt_date(min(end, as_at))}"
 
 
 def run_reviews(options: RunOptions) -> int:
@@ -251,7 +254,7 @@ def run_reviews(options: RunOptions) -> int:
     provenance = {
         "as at": display.fmt_date(as_at),
         "dataset": meta.get("name", data_dir.name),
-        "data period": _period_text(meta.get("period")),
+        "data period": _period_text(ds.coverage.start, ds.coverage.end, as_at),
         "software": f"qv {qvlib.__version__}",
     }
     jobs = plan_jobs(

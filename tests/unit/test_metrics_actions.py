@@ -64,3 +64,38 @@ def test_immediate_requirement_due_more_than_5_working_days_after_the_visit_is_f
 def test_working_day_limit_comes_from_settings():
     region = REGION.model_copy(update={"immediate_requirement_working_days": 6})
     assert calc_immediate_due_check(calc_action_tracker(ACTIONS, VISITS, AS_OF, region)).empty
+
+
+def _closed_on(day: str, visit_day: str) -> pd.DataFrame:
+    visits = visit_frame(
+        [("V1", "RHM", "triggered", pd.Timestamp(visit_day), "QAH", "Surgery", None, None, "")]
+    )
+    action = action_row("IMR1", "immediate mandatory requirement", day, status="closed")
+    return calc_action_tracker(pd.DataFrame([action]), visits, dt.date(2025, 10, 1), REGION)
+
+
+def test_immediate_requirements_closed_after_their_working_day_deadline_are_late():
+    # Visit Friday 22 Aug 2025; Monday 25 Aug is a bank holiday in England and Wales, so the
+    # five working days end on Monday 1 Sep (bank holidays from the holidays library).
+    on_time = _closed_on("2025-09-01", "2025-08-22").iloc[0]
+    assert on_time["deadline"] == pd.Timestamp("2025-09-01") and not on_time["closed_late"]
+    late = _closed_on("2025-09-02", "2025-08-22").iloc[0]
+    assert late["closed_late"]
+
+
+def test_extra_closed_days_are_a_setting():
+    calendar = REGION.calendar.model_copy(update={"extra_closed_days": [dt.date(2025, 9, 1)]})
+    region = REGION.model_copy(update={"calendar": calendar})
+    visits = visit_frame(
+        [("V1", "RHM", "triggered", pd.Timestamp("2025-08-22"), "QAH", "Surgery", None, None, "")]
+    )
+    action = action_row("IMR1", "immediate mandatory requirement", "2025-09-02", status="closed")
+    out = calc_action_tracker(pd.DataFrame([action]), visits, dt.date(2025, 10, 1), region)
+    assert out.iloc[0]["deadline"] == pd.Timestamp("2025-09-02") and not out.iloc[0]["closed_late"]
+
+
+def test_notable_practice_is_never_open_overdue_or_late():
+    praise = action_row("NP1", "notable practice", "2024-11-04")  # recorded "open", long ago
+    out = calc_action_tracker(pd.DataFrame([praise]), VISITS, AS_OF, REGION).iloc[0]
+    assert not out["is_action"] and not out["is_open"] and not out["overdue"]
+    assert out["days_overdue"] == 0 and not out["closed_late"] and not out["late_open"]

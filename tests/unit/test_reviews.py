@@ -85,3 +85,68 @@ def test_fft_spc_per_setting_uses_region_run_length(review):
 def test_bad_review_year_is_rejected():
     with pytest.raises(ValueError, match="YYYY/YY"):
         open_review("RHM", "2025-26", "data/sample")
+
+
+# --------------------------------------------------------------------------- figures a trust
+# would catch: each of these failed on the review before it was judged as at a date.
+
+
+def test_notable_practice_is_good_practice_never_an_action_to_close(review):
+    # RHM-V004's notable practice was recorded "open", due Nov 2024: it was listed as
+    # "512 days overdue" and as the annual pack's first priority.
+    assert "notable practice" not in set(review.actions["kind"])
+    assert "notable practice" not in set(review.open_actions["kind"])
+    assert not review.priorities["priority"].str.contains("notable practice").any()
+    assert review.values["actions.overdue"].value == int(review.open_actions["overdue"].sum())
+    r1f = open_review("R1F", "2025/26", "data/sample")
+    praised = r1f.good_practice[r1f.good_practice["source"].str.startswith("notable practice")]
+    assert "notable practice, visit R1F-V005" in set(praised["source"])
+
+
+def test_an_intervention_whose_visit_took_place_says_held_with_the_date(review):
+    # "2 risks need a triggered visit (all arranged)" although both visits had taken place.
+    rows = review.interventions.set_index("risk_id")
+    assert rows.loc["RHM-R007", "visit_status"].startswith("held 8 Aug 2025 (RHM-V005)")
+    text = next(f.text for f in review.findings if f.key == "interventions.triggered")
+    assert "held: RHM-V005 on 8 Aug 2025 and RHM-V006 on 4 Sep 2025" in text
+    assert "arranged" not in text
+
+
+def test_the_two_learner_counts_are_side_by_side_and_never_contradict(review):
+    # Learners by profession (the annual return) and learners in post (training posts) used
+    # to disagree with no explanation; now one table shows both and what each counts.
+    table = review.learner_reconciliation.set_index("profession_group")
+    medical = table.loc["medical"]
+    assert medical["headcount"] == 1042 and medical["in_post"] == 183
+    known = table.dropna(subset=["headcount", "in_post"])
+    assert (known["in_post"] <= known["headcount"]).all()
+    assert review.learner_reconciliation.columns.tolist() == [
+        "profession_group",
+        "headcount",
+        "posts",
+        "in_post",
+        "in_post_pct",
+    ]
+
+
+def test_website_ratings_name_sites_not_codes(review):
+    names = set(review.website_ratings["site_name"])
+    assert names == {"Southampton General Hospital", "Princess Anne Hospital"}
+
+
+def test_region_outcome_counts_include_no_result_and_add_up():
+    overview = qv.overview.open_overview("data/sample", "2025/26")
+    counts = overview.nts_counts
+    outcomes = ["red", "pink", "white", "light green", "green", "not reported", "no result"]
+    assert (counts[outcomes].sum(axis=1) == counts["total"]).all()
+    assert counts["no result"].sum() > 0  # the sample has some
+
+
+def test_review_notes_and_periods_say_what_the_as_at_date_means():
+    review = open_review("RHM", "2025/26", "data/sample", "2025-10-14")
+    periods = review.periods.set_index("source")["period"]
+    assert periods["As at"].startswith("14 Oct 2025")
+    assert periods["GMC National Training Survey"] == "2025 results, published 1 Jul 2025"
+    assert periods["NHS Staff Survey"] == "2024 results, published 1 Mar 2025"
+    assert review.funding_year == "2024/25"
+    assert any("latest known at the as-at date are for 2024/25" in n for n in review.notes)
