@@ -321,6 +321,13 @@ def chart_spc(
     )
 
 
+#: A Vega label expression putting the last " · " part of a label on a second line.
+_TWO_LINES = (
+    "lastindexof(datum.label, ' · ') > 0 ? [slice(datum.label, 0, lastindexof(datum.label, "
+    "' · ')), slice(datum.label, lastindexof(datum.label, ' · ') + 3)] : datum.label"
+)
+
+
 def _environment_labels(outcomes: pd.DataFrame) -> pd.Series:
     """A row label for each result's clinical learning environment: specialty first (so a
     reader finds a specialty), then programme group and site, leaving out what every row
@@ -353,6 +360,7 @@ def chart_nts_heatmap(
     if outcomes.empty:
         return _no_data(title, "no NTS results published for this by the as-at date.")
     frame = outcomes.assign(environment=_environment_labels(outcomes))
+    two_lines = frame["environment"].str.contains(" · ").any()
     frame = display.labelled(frame, ["outcome_final"])
     order = sorted(frame["environment"].unique(), key=str.casefold)
     tooltip = [
@@ -375,7 +383,13 @@ def chart_nts_heatmap(
                 sort=None,
                 axis=alt.Axis(labelAngle=-45, labelLimit=LABEL_LIMIT),
             ),
-            y=alt.Y("environment:N", title=None, sort=order, axis=alt.Axis(labelLimit=LABEL_LIMIT)),
+            y=alt.Y(
+                "environment:N",
+                title=None,
+                sort=order,
+                # Two lines: specialty and programme, then the site, so that no label is cut.
+                axis=alt.Axis(labelLimit=LABEL_LIMIT, labelExpr=_TWO_LINES, labelLineHeight=11),
+            ),
             color=alt.Color(
                 "outcome_final:N",
                 title="Outcome",
@@ -384,7 +398,7 @@ def chart_nts_heatmap(
             ),
             tooltip=tooltip,
         )
-        .properties(width={"step": 20}, height={"step": 18})
+        .properties(width={"step": 20}, height={"step": 26 if two_lines else 18})
     )
     subtitle = "GMC outcome against the national benchmark; grey: fewer than 3 respondents"
     description = (

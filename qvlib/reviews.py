@@ -32,6 +32,7 @@ from qvlib.datasets import Dataset, TrustData, load
 from qvlib.errors import QvError
 from qvlib.metrics import asat
 from qvlib.metrics._util import fy_bounds, previous_year
+from qvlib.metrics.interventions import DESKTOP
 from qvlib.schemas import PROFESSION_GROUPS
 
 log = logging.getLogger(__name__)
@@ -339,15 +340,17 @@ class TrustReview:
         isf_level, band, score, intervention, reason, covering_visit_id, covering_visit_date``
         (a visit of the right type held by the as-at date), ``follow_up_due`` (the earliest
         due date of that visit's open requirements) and ``visit_status`` in words ("held 8 Aug
-        2025 (RHM-V005); follow-up due 15 Aug 2025", or "not yet held").
+        2025 (RHM-V005); follow-up due 15 Aug 2025", "not yet held", or "none needed" for a
+        desktop review).
         """
         frame = metrics.calc_interventions(self.risks, self.known_table("visits"), self.region)
         open_requirements = self.actions[self.actions["is_open"]]
         follow_up = open_requirements.groupby("visit_id")["due"].min()
         frame["follow_up_due"] = pd.to_datetime(frame["covering_visit_id"].map(follow_up))
         frame["visit_status"] = [
-            _visit_status(visit, date, due)
-            for visit, date, due in zip(
+            _visit_status(kind, visit, date, due)
+            for kind, visit, date, due in zip(
+                frame["intervention"],
                 frame["covering_visit_id"],
                 frame["covering_visit_date"],
                 frame["follow_up_due"],
@@ -783,9 +786,9 @@ _ANNUAL_NAMES = {
 }
 
 
-def _visit_status(visit: Any, date: Any, follow_up: Any) -> str:
+def _visit_status(intervention: str, visit: Any, date: Any, follow_up: Any) -> str:
     if display.is_missing(visit):
-        return "not yet held"
+        return "none needed" if intervention == DESKTOP else "not yet held"
     text = f"held {display.fmt_date(date)} ({visit})"
     if not display.is_missing(follow_up):
         text += f"; follow-up due {display.fmt_date(follow_up)}"
