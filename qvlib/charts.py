@@ -449,7 +449,11 @@ def chart_funding_utilisation(
         x=alt.X("year:O", title=None, axis=alt.Axis(labelAngle=0)), tooltip=tooltip
     )
     allocated = base.mark_bar(color=_nhs("Light Blue"), opacity=0.45).encode(
-        y=alt.Y("allocated:Q", title="£", axis=alt.Axis(format="~s", tickCount=4))
+        y=alt.Y(
+            "allocated:Q",
+            title=None,
+            axis=alt.Axis(labelExpr="'£' + format(datum.value, '~s')", tickCount=4),
+        )
     )
     spent = base.mark_bar(color=_nhs("NHS Blue"), width={"band": 0.5}).encode(y="spent:Q")
     label = base.mark_text(dy=-6, fontSize=10, color=_nhs("Dark Grey")).encode(

@@ -197,9 +197,73 @@ class SpcSettings(_Strict):
     baseline_points: Annotated[int, Field(ge=12)] | None = None
 
 
+class AgendaItem(_Strict):
+    item: str
+    lead: str
+
+
+class AnnualReviewSettings(_Strict):
+    """The annual education quality review meeting: its agenda."""
+
+    agenda: Annotated[list[AgendaItem], Field(min_length=1)]
+
+
 class Attendees(_Strict):
     regional: list[str]
     trust: list[str]
+
+
+class ActionSettings(_Strict):
+    """How a visit action's RAG status is set at the as-at date."""
+
+    #: An open action due within this many days is amber.
+    amber_within_days: Annotated[int, Field(ge=0)] = 14
+
+
+class VisitSession(_Strict):
+    """One session of a visit: who the panel meets, for how long and why."""
+
+    session: str
+    minutes: Annotated[int, Field(ge=5)]
+    purpose: str
+
+
+class TriggeredVisitSettings(_Strict):
+    """The timeline, panel and sessions of a triggered visit."""
+
+    target_working_days: Annotated[int, Field(ge=1)] = 20
+    report_working_days: Annotated[int, Field(ge=1)] = 15
+    panel: Annotated[list[str], Field(min_length=1)]
+    sessions: Annotated[list[VisitSession], Field(min_length=1)]
+
+
+class LearnerEducatorVisitSettings(_Strict):
+    """The timeline, panel, invitation and disclosure rule of a learner and educator visit."""
+
+    target_working_days: Annotated[int, Field(ge=1)] = 30
+    report_working_days: Annotated[int, Field(ge=1)] = 15
+    panel: Annotated[list[str], Field(min_length=1)]
+    invitation: str
+    disclosure: str
+
+
+class BriefSettings(_Strict):
+    """Settings of the visit briefs."""
+
+    triggered_visit: TriggeredVisitSettings
+    learner_educator_visit: LearnerEducatorVisitSettings
+
+
+Audience = Literal["learners", "educators", "leaders"]
+
+
+class QuestionBank(_Strict):
+    """``parameters/question_bank.yaml``: what a panel asks, by theme and by domain."""
+
+    #: Risk theme -> audience -> questions.
+    themes: dict[str, dict[Audience, list[str]]] = {}
+    #: Quality framework domain -> questions.
+    domains: dict[str, list[str]] = {}
 
 
 class LearnerEducatorFormats(_Strict):
@@ -234,11 +298,13 @@ class RegionConfig(_Strict):
     immediate_requirement_working_days: Annotated[int, Field(ge=1)] = 5
     calendar: CalendarSettings = CalendarSettings()
     headlines: HeadlineSettings
+    annual_review: AnnualReviewSettings
     attendees: Attendees
-    triggered_visit_panel: list[str]
-    #: Quality framework domain -> questions a visit panel asks (visit briefs' checklist).
-    visit_questions: dict[str, list[str]] = {}
+    actions: ActionSettings = ActionSettings()
+    briefs: BriefSettings
     learner_educator_formats: LearnerEducatorFormats = LearnerEducatorFormats()
+    #: Read from ``question_bank.yaml`` beside region.yaml, not from region.yaml itself.
+    question_bank: QuestionBank = QuestionBank()
 
     @field_validator("review_year")
     @classmethod
@@ -265,11 +331,11 @@ class RegionConfig(_Strict):
 
     @model_validator(mode="after")
     def _question_domains_known(self) -> RegionConfig:
-        unknown = [domain for domain in self.visit_questions if domain not in self.domains]
+        unknown = [d for d in self.question_bank.domains if d not in self.domains]
         if unknown:
             raise ValueError(
-                f"visit_questions names unknown domain(s) {unknown}; each key must be one of "
-                f"the domains {self.domains}"
+                f"question_bank.domains names unknown domain(s) {unknown}; each key must be one "
+                f"of the domains {self.domains}"
             )
         return self
 
@@ -383,11 +449,29 @@ def _allowed_keys(model: type[BaseModel], loc: tuple) -> list[str]:
     return sorted(current.model_fields) if current else []
 
 
+QUESTION_BANK = "question_bank.yaml"
+
+
 def load_region(path: Path | None = None) -> RegionConfig:
-    """Parse ``parameters/region.yaml`` (or ``path``) into a :class:`RegionConfig`."""
+    """Parse ``parameters/region.yaml`` (or ``path``) into a :class:`RegionConfig`.
+
+    The question bank is read from ``question_bank.yaml`` in the same folder (optional).
+    """
     path = Path(path) if path else PARAMETERS_DIR / "region.yaml"
+    data = _read_yaml(path)
+    if "question_bank" in data:
+        raise ConfigError(
+            f"{path}: key 'question_bank': the question bank lives in its own file, "
+            f"{path.parent / QUESTION_BANK}"
+        )
+    bank = path.parent / QUESTION_BANK
+    if bank.is_file():
+        try:
+            data["question_bank"] = QuestionBank.model_validate(_read_yaml(bank))
+        except ValidationError as exc:
+            raise _explain(bank, QuestionBank, exc) from None
     try:
-        return RegionConfig.model_validate(_read_yaml(path))
+        return RegionConfig.model_validate(data)
     except ValidationError as exc:
         raise _explain(path, RegionConfig, exc) from None
 

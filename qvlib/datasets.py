@@ -218,6 +218,7 @@ class Dataset:
         # Datasets whose rows belong to a trust through another dataset: (its column, owner).
         through = {
             "visit_actions": ("visit_id", self.tables["visits"].set_index("visit_id")),
+            "meeting_attendees": ("visit_id", self.tables["visits"].set_index("visit_id")),
             "risk_history": ("risk_id", self.tables["risks"].set_index("risk_id")),
         }
         positions = {}
@@ -414,14 +415,15 @@ def _cross_checks(
                 Problem(shown[name], int(row), column, code, expected)
                 for row, code in unknown.items()
             ]
-    if "visits" in clean and _has(frames["visit_actions"], "visit_id"):
-        actions = frames["visit_actions"]
-        orphan = actions.loc[~actions["visit_id"].isin(frames["visits"]["visit_id"]), "visit_id"]
-        expected = f"the visit_id of a visit in {dataset_file('visits')}"
-        problems += [
-            Problem(shown["visit_actions"], int(row), "visit_id", visit, expected)
-            for row, visit in orphan.items()
-        ]
+    expected = f"the visit_id of a visit in {dataset_file('visits')}"
+    for name in ("visit_actions", "commitments", "meeting_attendees"):
+        if "visits" in clean and _has(frames[name], "visit_id"):
+            frame = frames[name]
+            orphan = frame.loc[~frame["visit_id"].isin(frames["visits"]["visit_id"]), "visit_id"]
+            problems += [
+                Problem(shown[name], int(row), "visit_id", visit, expected)
+                for row, visit in orphan.items()
+            ]
     if "risks" in clean and _has(frames["risk_history"], "risk_id"):
         history = frames["risk_history"]
         orphan = history.loc[~history["risk_id"].isin(frames["risks"]["risk_id"]), "risk_id"]

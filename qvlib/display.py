@@ -233,6 +233,14 @@ VOCABULARY: dict[str, dict[str, str]] = {
         "ambulance": "Ambulance",
     },
     "key_question": {"well-led": "Well-led"},
+    "rag": {
+        "red": "Red",
+        "amber": "Amber",
+        "green": "Green",
+        "closed": "Closed",
+        "closed late": "Closed late",
+        "notable practice": "Notable practice",
+    },
     "intervention": {
         "triggered visit": "Triggered visit",
         "learner/educator visit": "Learner and educator visit",
@@ -257,6 +265,7 @@ COLUMN_VOCABULARY: dict[str, str] = {
     "position": "code",
     "self_rating": "code",
     "level": "code",
+    "rag": "rag",
 }
 
 

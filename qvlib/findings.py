@@ -113,6 +113,9 @@ VALUE_DOCS: dict[str, str] = {
     "cqc.overall": "the CQC overall rating published by the as-at date",
     "cqc.published": "when that rating was published",
     "good_practice.count": "examples of good practice in the review year to the as-at date",
+    "commitments.last_year": "commitments agreed at last year's annual review",
+    "commitments.last_year_done": "... of which done by the as-at date",
+    "commitments.last_year_overdue": "... of which past their due date and not done",
 }
 
 
@@ -199,6 +202,10 @@ def review_values(review: TrustReview) -> dict[str, Value]:
     put("cqc.overall", overall["rating"] if pd.notna(overall["rating"]) else None, "text")
     put("cqc.published", overall["publication_date"], "date")
     put("good_practice.count", len(review.good_practice), "count")
+    last = review.commitments_last_year
+    put("commitments.last_year", len(last), "count")
+    put("commitments.last_year_done", int((last["status"] == "closed").sum()), "count")
+    put("commitments.last_year_overdue", int((last["rag"] == "overdue").sum()), "count")
     return out
 
 

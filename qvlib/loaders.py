@@ -318,6 +318,16 @@ def load_sites(path: str | Path, *, params: Parameters | None = None) -> pd.Data
     return load_dataset("sites", path, params=params)
 
 
+def load_commitments(path: str | Path, *, params: Parameters | None = None) -> pd.DataFrame:
+    """Load ``local/commitments.csv`` (an optional dataset); see :func:`load_dataset`."""
+    return load_dataset("commitments", path, params=params)
+
+
+def load_meeting_attendees(path: str | Path, *, params: Parameters | None = None) -> pd.DataFrame:
+    """Load ``local/meeting_attendees.csv`` (an optional dataset); see :func:`load_dataset`."""
+    return load_dataset("meeting_attendees", path, params=params)
+
+
 def load_hotspots(path: str | Path, *, params: Parameters | None = None) -> pd.DataFrame:
     """Load ``local/hotspots.csv`` (an optional dataset); see :func:`load_dataset`."""
     return load_dataset("hotspots", path, params=params)
@@ -830,6 +840,10 @@ _ROW_RULES: dict[str, tuple[tuple[tuple[str, ...], _RowRule], ...]] = {
         (("opened", "closed"), _check_closed_after_opened),
     ),
     "visit_actions": (
+        (("status", "closed"), _check_closed),
+        (("visit_id", "ref"), _check_unique_refs),
+    ),
+    "commitments": (
         (("status", "closed"), _check_closed),
         (("visit_id", "ref"), _check_unique_refs),
     ),

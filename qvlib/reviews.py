@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from qvlib import display, metrics
@@ -36,12 +37,6 @@ from qvlib.metrics.interventions import DESKTOP
 from qvlib.schemas import PROFESSION_GROUPS
 
 log = logging.getLogger(__name__)
-
-#: The regional team's name for each recommended intervention's brief (pack names).
-BRIEF_PACKS = {
-    "triggered visit": "triggered-visit-brief",
-    "learner/educator visit": "learner-educator-visit-brief",
-}
 
 _SURVEY_NAMES = {
     "NTS": "GMC National Training Survey",
@@ -364,12 +359,6 @@ class TrustReview:
         """The annual education quality review held in the review year by the as-at date."""
         return metrics.calc_annual_review(self.code, self.known_table("visits"), self.review_year)
 
-    def brief_risk_ids(self, pack: str) -> list[str]:
-        """Open risks whose recommended intervention calls for the brief ``pack``."""
-        wanted = [kind for kind, name in BRIEF_PACKS.items() if name == pack]
-        chosen = self.interventions[self.interventions["intervention"].isin(wanted)]
-        return sorted(chosen["risk_id"])
-
     # Visits and actions --------------------------------------------------------------------
     @cached_property
     def visits(self) -> pd.DataFrame:
@@ -396,6 +385,21 @@ class TrustReview:
         return open_.sort_values(
             ["is_immediate", "overdue", "due"], ascending=[False, False, True], kind="stable"
         )
+
+    @cached_property
+    def closed_actions(self) -> pd.DataFrame:
+        """Actions closed by the as-at date, newest first, with the evidence accepted and
+        ``closed_late`` (after their deadline)."""
+        closed = self.actions[~self.actions["is_open"]]
+        return closed.sort_values(["closed", "visit_id", "ref"], ascending=[False, True, True])
+
+    @cached_property
+    def late_immediate(self) -> pd.DataFrame:
+        """Immediate mandatory requirements not met within their working-day deadline: closed
+        late, or still open past it."""
+        actions = self.actions
+        late = actions["is_immediate"] & (actions["closed_late"] | actions["late_open"])
+        return actions[late].reset_index(drop=True)
 
     @cached_property
     def notable_practice(self) -> pd.DataFrame:
@@ -714,13 +718,145 @@ class TrustReview:
         """The findings that are concerns or to watch."""
         return [f for f in self.findings if f.severity != "positive"]
 
+    # The annual review meeting ------------------------------------------------------------
+    @cached_property
+    def meeting(self) -> pd.Series | None:
+        """The annual education quality review of the review year held by the as-at date (its
+        visit row), or ``None``."""
+        row = self.annual_review.iloc[0]
+        if display.is_missing(row["visit_id"]):
+            return None
+        visits = self.known_table("visits").set_index("visit_id")
+        return visits.loc[row["visit_id"]]
+
+    @cached_property
+    def previous_meeting(self) -> pd.Series | None:
+        """The previous year's annual education quality review (its visit row), or ``None``."""
+        last = metrics.calc_annual_review(
+            self.code, self.known_table("visits"), previous_year(self.review_year)
+        ).iloc[0]
+        if display.is_missing(last["visit_id"]):
+            return None
+        return self.known_table("visits").set_index("visit_id").loc[last["visit_id"]]
+
+    @cached_property
+    def agenda(self) -> pd.DataFrame:
+        """The meeting's agenda: ``number, item, lead`` (``annual_review.agenda`` in
+        region.yaml)."""
+        rows = [(i, a.item, a.lead) for i, a in enumerate(self.region.annual_review.agenda, 1)]
+        return pd.DataFrame(rows, columns=["number", "item", "lead"])
+
     @cached_property
     def attendees(self) -> pd.DataFrame:
-        """Who the annual review invites, by side, from ``attendees`` in region.yaml."""
+        """Who attended the annual review or sent apologies: ``organisation, name, role,
+        attendance`` (region first).  Before the meeting is held (or without an attendance
+        record), the roles ``attendees`` in region.yaml invites, marked "invited"."""
         people = self.region.attendees
-        rows = [("Region", role) for role in people.regional]
-        rows += [(self.name, role) for role in people.trust]
-        return pd.DataFrame(rows, columns=["organisation", "role"])
+        names = {"region": "Region", "trust": self.name}
+        record = self.known_table("meeting_attendees")
+        if self.meeting is not None:
+            record = record[record["visit_id"] == self.meeting.name]
+        else:
+            record = record.iloc[0:0]
+        if len(record):
+            frame = record.assign(organisation=record["organisation"].map(names))
+            order = {"Region": 0, self.name: 1}
+            frame = frame.sort_values("organisation", key=lambda s: s.map(order), kind="stable")
+            return frame[["organisation", "name", "role", "attendance"]].reset_index(drop=True)
+        rows = [("Region", None, role, "invited") for role in people.regional]
+        rows += [(self.name, None, role, "invited") for role in people.trust]
+        return pd.DataFrame(rows, columns=["organisation", "name", "role", "attendance"])
+
+    def _commitments(self, meeting: pd.Series | None) -> pd.DataFrame:
+        frame = self.known_table("commitments")
+        frame = frame.iloc[0:0] if meeting is None else frame[frame["visit_id"] == meeting.name]
+        today = pd.Timestamp(self.as_at)
+        closed = frame["status"] == "closed"
+        overdue = ~closed & (pd.to_datetime(frame["due"]) < today)
+        late = closed & (pd.to_datetime(frame["closed"]) > pd.to_datetime(frame["due"]))
+        frame = frame.assign(
+            rag=np.select(
+                [late, closed, overdue], ["done late", "done", "overdue"], default="on track"
+            )
+        )
+        return frame.sort_values(["due", "ref"]).reset_index(drop=True)
+
+    @cached_property
+    def commitments_last_year(self) -> pd.DataFrame:
+        """What last year's annual review agreed, and where each stands at the as-at date:
+        ``ref, commitment, owner, due, status, closed, progress, rag`` ("overdue", "on track",
+        "done", "done late")."""
+        return self._commitments(self.previous_meeting)
+
+    @cached_property
+    def commitments(self) -> pd.DataFrame:
+        """This year's commitments log (agreed at this year's annual review, held by the as-at
+        date), with ``rag``; the next year's pack carries it forward."""
+        return self._commitments(self.meeting)
+
+    @cached_property
+    def investment(self) -> pd.DataFrame:
+        """Outcomes of investment from the data that exist: ``measure, previous, current,
+        kind`` for training posts filled, learners by year, NTS and NETS movement, and visit
+        actions closed in the year."""
+        programmes = self.programmes
+        posts, in_post = programmes["posts"].sum(), programmes["learners_in_post"].sum()
+        year, last = self.learners_year, previous_year(self.learners_year or self.review_year)
+        heads = self.learners.groupby("year")["headcount"].sum()
+        counts = self.outcome_counts.set_index("year")
+        sy = self.survey_year
+        nets = self.nets
+        overall = nets.groupby("year")["pct_positive"].mean()
+        ny = self.nets_year
+        start, end = self.period
+        closed = self.closed_actions
+        closed_dates = pd.to_datetime(closed["closed"]).dt.date
+        in_year = closed[(closed_dates >= start) & (closed_dates <= end)]
+        rows = [
+            (
+                "Training posts filled (as currently recorded)",
+                None,
+                in_post / posts * 100 if posts else None,
+                "pct",
+            ),
+            (
+                f"Learners on the annual return ({last} to {year})",
+                heads.get(last),
+                heads.get(year),
+                "count",
+            ),
+        ]
+        if sy is not None:
+            rows += [
+                (
+                    f"NTS red outcomes ({sy - 1} to {sy})",
+                    _get(counts, sy - 1, "red"),
+                    _get(counts, sy, "red"),
+                    "count",
+                ),
+                (
+                    f"NTS green outcomes ({sy - 1} to {sy})",
+                    _get(counts, sy - 1, "green"),
+                    _get(counts, sy, "green"),
+                    "count",
+                ),
+            ]
+        if ny is not None:
+            rows.append(
+                (
+                    f"NETS % positive, mean of themes ({ny - 1} to {ny})",
+                    overall.get(ny - 1),
+                    overall.get(ny),
+                    "pct",
+                )
+            )
+        rows.append((f"Visit actions closed in {self.review_year}", None, len(in_year), "count"))
+        frame = pd.DataFrame(rows, columns=["measure", "previous", "current", "kind"])
+        frame["change"] = [
+            display.change_as_shown(p, c, k)
+            for p, c, k in zip(frame["previous"], frame["current"], frame["kind"], strict=True)
+        ]
+        return frame[["measure", "kind", "previous", "current", "change"]]
 
     @cached_property
     def evidence(self) -> pd.DataFrame:
@@ -799,22 +935,6 @@ def _get(frame: pd.DataFrame, index, column: str):
     return frame.at[index, column] if index in frame.index else None
 
 
-def triggered_visit_risks(
-    trust_data: TrustData, region: RegionConfig, review_year: str, as_at: dt.date
-) -> list[str]:
-    """Runner hook: the open risks of a trust that call for a triggered-visit brief."""
-    review = TrustReview(trust_data, region, review_year, as_at)
-    return review.brief_risk_ids("triggered-visit-brief")
-
-
-def learner_educator_visit_risks(
-    trust_data: TrustData, region: RegionConfig, review_year: str, as_at: dt.date
-) -> list[str]:
-    """Runner hook: the open risks of a trust that call for a learner/educator visit brief."""
-    review = TrustReview(trust_data, region, review_year, as_at)
-    return review.brief_risk_ids("learner-educator-visit-brief")
-
-
 def open_review(
     trust_code: str,
     review_year: str | None = None,
@@ -868,7 +988,6 @@ def load_cached(data: str) -> Dataset:
 
 
 __all__ = [
-    "BRIEF_PACKS",
     "TrustReview",
     "Value",
     "check_coverage",

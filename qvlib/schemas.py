@@ -42,6 +42,7 @@ ACTION_KINDS = [
     "notable practice",
 ]
 ACTION_STATUSES = ["open", "in progress", "closed"]
+ATTENDANCE = ["attended", "apologies", "invited"]
 FFT_SETTINGS = [
     "inpatient",
     "a&e",
@@ -270,6 +271,38 @@ class VisitActionSchema(_Base):
     closed: Series[pa.DateTime] = pa.Field(nullable=True)
 
 
+class CommitmentSchema(_Base):
+    """``local/commitments.csv`` (optional): what was agreed at an annual review, and progress.
+
+    ``visit_id`` is the annual education quality review (a visit) where it was agreed; the next
+    year's pack reports where each stands.
+    """
+
+    trust_code: Series[str]
+    visit_id: Series[str]
+    ref: Series[str]
+    commitment: Series[str]
+    owner: Series[str]
+    due: Series[pa.DateTime]
+    status: Series[str] = pa.Field(isin=ACTION_STATUSES)
+    closed: Series[pa.DateTime] = pa.Field(nullable=True)
+    progress: Series[str] = pa.Field(nullable=True)
+
+
+class MeetingAttendeeSchema(_Base):
+    """``local/meeting_attendees.csv`` (optional): who attended a meeting, or sent apologies.
+
+    ``visit_id`` is the meeting (a visit, e.g. the annual education quality review);
+    ``organisation`` is ``region`` or ``trust``.
+    """
+
+    visit_id: Series[str]
+    organisation: Series[str] = pa.Field(isin=["region", "trust"])
+    role: Series[str]
+    name: Series[str]
+    attendance: Series[str] = pa.Field(isin=ATTENDANCE)
+
+
 class HotspotSchema(_Base):
     """``local/hotspots.csv`` (optional): hotspots the team lists by hand."""
 
@@ -359,6 +392,10 @@ DATASETS: dict[str, DatasetSpec] = {
     "good_practice": DatasetSpec(GoodPracticeSchema, True, "local/good_practice.csv", True),
     "visits": DatasetSpec(VisitSchema, True, "local/visits.csv", True),
     "visit_actions": DatasetSpec(VisitActionSchema, True, "local/visit_actions.csv", True),
+    "commitments": DatasetSpec(CommitmentSchema, False, "local/commitments.csv", True),
+    "meeting_attendees": DatasetSpec(
+        MeetingAttendeeSchema, False, "local/meeting_attendees.csv", True
+    ),
     "hotspots": DatasetSpec(HotspotSchema, False, "local/hotspots.csv", True),
     "fft": DatasetSpec(FftSchema, True, "national/fft.csv", False),
     "nhs_website_ratings": DatasetSpec(
@@ -368,8 +405,8 @@ DATASETS: dict[str, DatasetSpec] = {
     "staff_survey": DatasetSpec(StaffSurveySchema, True, "national/staff_survey.csv", False),
 }
 
-#: The column of each local dataset that says whose data a row is (visit_actions via visits,
-#: risk_history via risks).
+#: The column of each local dataset that says whose data a row is (visit_actions and
+#: meeting_attendees via visits, risk_history via risks).
 TRUST_COLUMN: dict[str, str] = {
     "trusts": "trust_code",
     "learners": "trust_code",
@@ -384,6 +421,7 @@ TRUST_COLUMN: dict[str, str] = {
     "good_practice": "trust_code",
     "visits": "trust_code",
     "hotspots": "trust_code",
+    "commitments": "trust_code",
     "fft": "org_code",
     "nhs_website_ratings": "org_code",
     "cqc_ratings": "provider_id",

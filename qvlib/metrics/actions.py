@@ -97,8 +97,10 @@ def calc_action_tracker(
         immediate mandatory requirement due more than ``immediate_requirement_working_days``
         working days after its visit); ``deadline`` (for an immediate mandatory requirement,
         the last working day it may take; else the due date); ``closed_late`` (closed after
-        its deadline); ``late_open`` (open and past its deadline).  Sorted by due date, visit
-        id and ref.
+        its deadline); ``late_open`` (open and past its deadline); ``rag`` at ``as_at``:
+        "red" (overdue, or past its deadline), "amber" (due within
+        ``actions.amber_within_days``), "green", "closed", "closed late", or "notable practice".
+        Sorted by due date, visit id and ref.
     """
     today = timestamp(as_at)
     visit_cols = visits[[V.visit_id, V.trust_code, V.date, V.visit_type, V.site, V.specialty]]
@@ -122,6 +124,18 @@ def calc_action_tracker(
     out["deadline"] = deadline.where(out["is_immediate"], due)
     out["closed_late"] = out["is_action"] & closed.notna() & (closed > out["deadline"])
     out["late_open"] = out["is_open"] & (out["deadline"] < today)
+    amber = today + pd.Timedelta(days=region.actions.amber_within_days)
+    out["rag"] = np.select(
+        [
+            ~out["is_action"],
+            out["closed_late"],
+            out[A.status] == CLOSED,
+            out["overdue"] | out["late_open"],
+            due <= amber,
+        ],
+        [NOTABLE, "closed late", "closed", "red", "amber"],
+        default="green",
+    )
     return out.sort_values([A.due, A.visit_id, A.ref], kind="stable").reset_index(drop=True)
 
 
@@ -143,8 +157,9 @@ def _add_working_days(start: pd.Series, days: int, holidays: Sequence[dt.date]) 
     if known.any():
         closed = np.array([pd.Timestamp(h).date() for h in holidays], dtype="datetime64[D]")
         begin = dates[known].to_numpy().astype("datetime64[D]")
-        # roll forward so a visit on a weekend counts from the next working day
-        moved = np.busday_offset(begin, days, roll="forward", holidays=closed)
+        # A visit on a weekend or holiday counts from the working day before it, so that the
+        # count is of working days after the visit (as working_days_between counts them).
+        moved = np.busday_offset(begin, days, roll="backward", holidays=closed)
         result[known] = pd.to_datetime(moved)
     return result
 

@@ -285,15 +285,28 @@ def risks_at(
     return out, notes
 
 
-def actions_at(actions: pd.DataFrame, visits: pd.DataFrame, as_at: dt.date) -> pd.DataFrame:
-    """Visit actions of the visits held by ``as_at``, with the status they had then.
+def actions_at(
+    actions: pd.DataFrame, visits: pd.DataFrame, as_at: dt.date, note: str = A.evidence
+) -> pd.DataFrame:
+    """Actions (or commitments) of the visits held by ``as_at``, with the status they had then.
+
+    Parameters
+    ----------
+    actions
+        Rows with ``visit_id``, ``status`` and ``closed`` (visit actions, commitments).
+    visits
+        Visits (``visit_id``, ``date``).
+    as_at
+        The date.
+    note
+        The column written at closure (the evidence accepted, a commitment's progress), which
+        was not yet known for a row closed after ``as_at``.
 
     Returns
     -------
     pandas.DataFrame
-        The actions of visits dated on or before ``as_at``.  An action closed after ``as_at``
-        was still open at it: status "open", no closed date and no evidence (the evidence
-        accepted at closure was not yet given).
+        The rows of visits dated on or before ``as_at``.  A row closed after ``as_at`` was
+        still open at it: status "open", no closed date and no ``note``.
     """
     when = timestamp(as_at)
     held = visits.loc[pd.to_datetime(visits["date"]) <= when, "visit_id"]
@@ -301,7 +314,7 @@ def actions_at(actions: pd.DataFrame, visits: pd.DataFrame, as_at: dt.date) -> p
     closed = pd.to_datetime(out[A.closed])
     reopened = closed.notna() & (closed > when) & (out[A.status] == CLOSED)
     out.loc[reopened, A.status] = REOPENED_STATUS
-    out.loc[reopened, A.evidence] = np.nan
+    out.loc[reopened, note] = np.nan
     out[A.closed] = closed.where(~reopened)
     return out
 
@@ -324,9 +337,9 @@ CUTS: dict[str, Callable[[pd.DataFrame, dt.date, RegionConfig], pd.DataFrame]] =
     "nhs_website_ratings": _after_month("website_days_after_month"),
     "cqc_ratings": _by_date("publication_date"),
     "staff_survey": _staff_survey,
-    # risks, risk_history and visit_actions need each other: see known_at
+    # risks, risk_history and the datasets of visits need each other: see known_at
 }
-_LINKED = ("risks", "risk_history", "visit_actions")
+_LINKED = ("risks", "risk_history", "visit_actions", "commitments", "meeting_attendees")
 
 
 def known_at(tables: Mapping[str, pd.DataFrame], as_at: dt.date, region: RegionConfig) -> Known:
@@ -370,6 +383,16 @@ def known_at(tables: Mapping[str, pd.DataFrame], as_at: dt.date, region: RegionC
         cut["visit_actions"] = actions_at(
             tables["visit_actions"], tables["visits"], as_at
         ).reset_index(drop=True)
+    if "commitments" in tables:
+        cut["commitments"] = actions_at(
+            tables["commitments"], tables["visits"], as_at, note="progress"
+        ).reset_index(drop=True)
+    if "meeting_attendees" in tables:
+        held = cut["visits"]["visit_id"]
+        attendees = tables["meeting_attendees"]
+        cut["meeting_attendees"] = attendees[attendees["visit_id"].isin(held)].reset_index(
+            drop=True
+        )
     return Known(as_at=as_at, tables=cut, notes=notes)
 
 

@@ -2,7 +2,7 @@
 
 A job's fingerprint is the SHA-256 of everything its output depends on: the notebook's bytes,
 qvlib's source files (code and templates), the trust's and the region's parameters, the
-fingerprint of the trust's data slice, the pack name (and risk id), the review year, the as-at
+fingerprint of the trust's data slice, the pack name (and environment), the review year, the as-at
 date and the qvlib version.  A job whose output exists and whose fingerprint equals the one
 recorded in the previous manifest is up to date and skipped.
 
@@ -48,7 +48,7 @@ class Job:
     kind: PackKind
     trust_code: str | None
     trust_name: str
-    risk_id: str | None
+    environment: str | None
     review_year: str
     as_at: str
     parameters: dict[str, Any]
@@ -73,7 +73,8 @@ class TrustInput:
     name: str
     parameters: dict[str, Any]
     data_fingerprint: str
-    risk_ids: dict[str, list[str]] = field(default_factory=dict)
+    #: Pack name -> the environments it is built for (``slug, site, specialty, title``).
+    environments: dict[str, list[dict[str, str]]] = field(default_factory=dict)
 
 
 def sha256_file(path: Path) -> str:
@@ -154,7 +155,7 @@ def job_fingerprint(
     parameters: Mapping[str, Any],
     data_fingerprint: str,
     pack: str,
-    risk_id: str | None,
+    environment: str | None,
     review_year: str,
     as_at: str,
 ) -> str:
@@ -166,7 +167,7 @@ def job_fingerprint(
             "parameters": parameters,
             "data": data_fingerprint,
             "pack": pack,
-            "risk_id": risk_id,
+            "environment": environment,
             "review_year": review_year,
             "as_at": as_at,
             "qvlib": qvlib.__version__,
@@ -227,7 +228,7 @@ def plan_jobs(
                     kind=kind,
                     trust_code=None,
                     trust_name=region_name,
-                    risk_id=None,
+                    environment=None,
                     review_year=review_year,
                     as_at=as_at,
                     parameters=dict(common),
@@ -239,7 +240,7 @@ def plan_jobs(
                         parameters=params,
                         data_fingerprint=data_fp,
                         pack=kind.name,
-                        risk_id=None,
+                        environment=None,
                         review_year=review_year,
                         as_at=as_at,
                     ),
@@ -250,23 +251,26 @@ def plan_jobs(
             )
             continue
         for trust in trusts:
-            risk_ids: list[str | None] = (
-                list(trust.risk_ids.get(kind.name, [])) if kind.scope == "risk" else [None]
+            places: list[dict[str, str] | None] = (
+                list(trust.environments.get(kind.name, []))
+                if kind.scope == "environment"
+                else [None]
             )
             params = {"region": region_parameters, "trust": trust.parameters}
-            for risk_id in risk_ids:
+            for place in places:
                 injected = {"trust_code": trust.code, **common}
-                name = kind.output_name(risk_id)
+                slug = place["slug"] if place else None
+                name = kind.output_name(slug)
                 stem = name.rsplit(".", 1)[0]
-                if risk_id is not None:
-                    injected["risk_id"] = risk_id
+                if place is not None:
+                    injected.update(site=place["site"], specialty=place["specialty"])
                 jobs.append(
                     Job(
                         key=f"{trust.code}/{stem}",
                         kind=kind,
                         trust_code=trust.code,
                         trust_name=trust.name,
-                        risk_id=risk_id,
+                        environment=slug,
                         review_year=review_year,
                         as_at=as_at,
                         parameters=injected,
@@ -278,11 +282,11 @@ def plan_jobs(
                             parameters=params,
                             data_fingerprint=trust.data_fingerprint,
                             pack=kind.name,
-                            risk_id=risk_id,
+                            environment=slug,
                             review_year=review_year,
                             as_at=as_at,
                         ),
-                        title=f"{kind.title}: {risk_id}" if risk_id else kind.title,
+                        title=f"{kind.title}: {place['title']}" if place else kind.title,
                         provenance={**provenance, "data_fingerprint": trust.data_fingerprint[:16]},
                         synthetic=synthetic,
                     )

@@ -101,7 +101,7 @@ def entry_for(
         "trust": job.trust_code,
         "trust_name": job.trust_name,
         "pack": job.pack,
-        "risk_id": job.risk_id,
+        "environment": job.environment,
         "as_at": job.as_at,
         "title": job.title,
         "path": rel(job.output),

@@ -17,7 +17,7 @@ in the worker processes, so a reference (or a module-level function) is what tra
 from __future__ import annotations
 
 import importlib
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -25,14 +25,14 @@ from typing import Any, Literal
 from qvlib.config import ROOT
 from qvlib.errors import QvError
 
-Scope = Literal["trust", "risk", "region"]
+Scope = Literal["trust", "environment", "region"]
 
 #: Where the pack notebooks live.
 NOTEBOOKS_DIR = ROOT / "notebooks"
 
-#: ``select_risks(trust_data, region, review_year, as_at) -> risk ids``; a callable or an import
-#: reference.
-RiskSelector = Callable[[Any, Any, str], Iterable[str]] | str
+#: ``select_environments(trust_data, region, review_year, as_at) -> [{"slug", "site",
+#: "specialty", "title"}, ...]``; a callable or an import reference.
+EnvironmentSelector = Callable[[Any, Any, str, Any], Iterable[Mapping[str, str]]] | str
 #: ``finalize(executed_nb, html, job) -> written paths``; a callable or an import reference.
 Finalizer = Callable[..., list[Path]] | str
 
@@ -49,11 +49,11 @@ class PackKind:
         The parameterised notebook that builds it.
     title : str
         Title shown in the pack's header and in ``index.html``.
-    scope : {"trust", "risk", "region"}
+    scope : {"trust", "environment", "region"}
         One pack per trust, per selected risk of a trust, or one for the region.
     output : str
-        Output file name; ``{pack}`` and ``{risk_id}`` are filled in.
-    select_risks : callable or str, optional
+        Output file name; ``{pack}`` and ``{slug}`` (the environment's) are filled in.
+    select_environments : callable or str, optional
         Risk scope only: which of a trust's risks get a pack.  Without one, no risk packs are
         planned (with a warning).
     finalize : callable or str, optional
@@ -65,7 +65,7 @@ class PackKind:
     title: str
     scope: Scope = "trust"
     output: str = "{pack}.html"
-    select_risks: RiskSelector | None = None
+    select_environments: EnvironmentSelector | None = None
     finalize: Finalizer | None = None
 
     def missing(self) -> str | None:
@@ -76,9 +76,9 @@ class PackKind:
             return f"it writes {self.output_name('ID')!r}, which needs a finalize hook"
         return None
 
-    def output_name(self, risk_id: str | None = None) -> str:
-        """File name of one pack of this kind."""
-        return self.output.format(pack=self.name, risk_id=risk_id or "")
+    def output_name(self, slug: str | None = None) -> str:
+        """File name of one pack of this kind (``slug`` names an environment)."""
+        return self.output.format(pack=self.name, slug=slug or "")
 
 
 PACKS: tuple[PackKind, ...] = (
@@ -103,17 +103,17 @@ PACKS: tuple[PackKind, ...] = (
         name="triggered-visit-brief",
         notebook=NOTEBOOKS_DIR / "triggered_visit_brief.ipynb",
         title="Triggered visit brief",
-        scope="risk",
-        output="{pack}-{risk_id}.html",
-        select_risks="qvlib.reviews:triggered_visit_risks",
+        scope="environment",
+        output="{pack}-{slug}.html",
+        select_environments="qvlib.briefs:triggered_visit_briefs",
     ),
     PackKind(
         name="learner-educator-visit-brief",
         notebook=NOTEBOOKS_DIR / "learner_educator_visit_brief.ipynb",
         title="Learner and educator visit brief",
-        scope="risk",
-        output="{pack}-{risk_id}.html",
-        select_risks="qvlib.reviews:learner_educator_visit_risks",
+        scope="environment",
+        output="{pack}-{slug}.html",
+        select_environments="qvlib.briefs:learner_educator_visit_briefs",
     ),
     PackKind(
         name="region-overview",
@@ -126,7 +126,7 @@ PACKS: tuple[PackKind, ...] = (
 #: Parameters the runner injects, by scope; every one must be declared by the notebook.
 INJECTED: dict[str, tuple[str, ...]] = {
     "trust": ("trust_code", "review_year", "as_at", "data"),
-    "risk": ("trust_code", "review_year", "as_at", "data", "risk_id"),
+    "environment": ("trust_code", "review_year", "as_at", "data", "site", "specialty"),
     "region": ("review_year", "as_at", "data"),
 }
 

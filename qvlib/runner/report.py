@@ -94,7 +94,7 @@ def summary_table(rows: Iterable[tuple[Job, JobResult]], year_dir: Path) -> Tabl
             detail = result.error.splitlines()[0]
         else:
             detail = job.output.relative_to(year_dir).as_posix()
-        pack = job.pack if job.risk_id is None else f"{job.pack} {job.risk_id}"
+        pack = job.pack if job.environment is None else f"{job.pack} {job.environment}"
         # Text, not markup: error messages contain brackets ("In [3]") that markup would eat.
         table.add_row(
             Text(job.trust_code or "region"),

@@ -55,10 +55,10 @@ from qvlib.runner.report import RunProgress, summary_table
 log = logging.getLogger(__name__)
 
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
-_RISK_ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+_SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,99}$")
 _SCOPE_TEXT = {
     "trust": "one per trust",
-    "risk": "one per open risk that calls for it",
+    "environment": "one per clinical learning environment whose open risks call for it",
     "region": "one per run",
 }
 
@@ -163,12 +163,12 @@ def _trust_inputs(
         log.warning("trust(s) %s have parameters but no data; no packs for them", missing)
     selectors = {}
     for kind in kinds:
-        if kind.scope != "risk":
+        if kind.scope != "environment":
             continue
-        if kind.select_risks is None:
-            log.warning("pack '%s' has no risk selector yet; no briefs planned", kind.name)
+        if kind.select_environments is None:
+            log.warning("pack '%s' has no environment selector; no briefs planned", kind.name)
         else:
-            selectors[kind.name] = resolve(kind.select_risks)
+            selectors[kind.name] = resolve(kind.select_environments)
     inputs = []
     for code in codes:
         trust = ds.trust(code)
@@ -179,8 +179,8 @@ def _trust_inputs(
                 name=config.name if config else str(getattr(trust, "name", code)),
                 parameters=config.model_dump(mode="json") if config else {},
                 data_fingerprint=trust.fingerprint(),
-                risk_ids={
-                    name: _risk_ids(code, name, select(trust, params.region, year, as_at))
+                environments={
+                    name: _environments(code, name, select(trust, params.region, year, as_at))
                     for name, select in selectors.items()
                 },
             )
@@ -188,15 +188,15 @@ def _trust_inputs(
     return inputs
 
 
-def _risk_ids(trust: str, pack: str, selected) -> list[str]:
-    ids = sorted({str(r) for r in selected})
-    bad = [r for r in ids if not _RISK_ID_RE.match(r)]
+def _environments(trust: str, pack: str, selected) -> list[dict[str, str]]:
+    places = sorted((dict(p) for p in selected), key=lambda p: p["slug"])
+    bad = [p["slug"] for p in places if not _SLUG_RE.match(p["slug"])]
     if bad:
         raise QvError(
-            f"trust {trust}: risk id(s) {bad} selected for pack '{pack}' cannot name a file; "
-            "risk ids may hold letters, digits, '.', '_' and '-' only (fix the risk register)"
+            f"trust {trust}: environment name(s) {bad} selected for pack '{pack}' cannot name a "
+            "file; they may hold lower-case letters, digits and '-' only"
         )
-    return ids
+    return places
 
 
 def _period_text(start: date | None, end: date | None, as_at: date) -> str | None:

@@ -272,8 +272,9 @@ def gen_visits(
     seed: int,
     visits: Table,
     actions: Table,
-) -> None:
-    """Visits (annual reviews, triggered, learner/educator, desktop) and their actions."""
+) -> list[tuple[str, np.datetime64]]:
+    """Visits (annual reviews, triggered, learner/educator, desktop) and their actions; returns
+    the annual reviews' ids and dates."""
     rng = rng_for(seed, trust.code, "visits")
     planned: list[dict] = []
     le_themes = [t.lower() for t in region.interventions.learner_educator_themes]
@@ -318,7 +319,7 @@ def gen_visits(
             and risk.band in region.interventions.triggered_visit_bands_with_patient_safety
         )
         if significant:
-            kind, delay, panel = "triggered", (14, 45), region.triggered_visit_panel
+            kind, delay, panel = "triggered", (14, 45), region.briefs.triggered_visit.panel
         elif risk.theme.lower() in le_themes:
             kind, delay, panel = "learner_educator", (30, 90), list(text.LEARNER_EDUCATOR_PANEL)
         else:
@@ -337,8 +338,11 @@ def gen_visits(
                 )
             )
     planned.sort(key=lambda v: (v["date"], v["kind"]))
+    reviews = []
     for number, visit in enumerate(planned, start=1):
         visit_id = f"{trust.code}-V{number:03d}"
+        if visit["kind"] == "aeqr":
+            reviews.append((visit_id, visit["date"]))
         visits.add(
             visit_id=visit_id,
             trust_code=trust.code,
@@ -351,6 +355,54 @@ def gen_visits(
             outcome_summary=text.VISIT_OUTCOMES[visit["kind"]],
         )
         _visit_actions(visit_id, visit, period, region, rng, actions)
+    return reviews
+
+
+def gen_meetings(
+    trust: TrustPlan,
+    reviews: list[tuple[str, np.datetime64]],
+    period: Period,
+    region: RegionConfig,
+    seed: int,
+    commitments: Table,
+    attendees: Table,
+) -> None:
+    """Who attended each annual review (made-up names) and what it agreed, with progress."""
+    rng = rng_for(seed, trust.code, "meetings")
+    for visit_id, day in reviews:
+        sides = [("region", r) for r in region.attendees.regional]
+        sides += [("trust", r) for r in region.attendees.trust]
+        away = set(rng.choice(len(sides), size=int(rng.integers(0, 3)), replace=False).tolist())
+        for index, (side, role) in enumerate(sides):
+            name = f"{pick(rng, text.FIRST_NAMES)} {pick(rng, text.FAMILY_NAMES)}"
+            attendance = "apologies" if index in away else "attended"
+            attendees.add(
+                visit_id=visit_id, organisation=side, role=role, name=name, attendance=attendance
+            )
+        agreed = rng.choice(len(text.COMMITMENTS), size=int(rng.integers(3, 5)), replace=False)
+        for number, item in enumerate(sorted(agreed.tolist()), start=1):
+            due = day + int(rng.integers(120, 300)) * _DAY
+            # Most commitments are done, some late; some run on past the data's end.
+            if due + 60 * _DAY > period.end or rng.random() < 0.2:
+                status, closed, progress = (
+                    pick(rng, ["open", "in progress"]),
+                    None,
+                    None if rng.random() < 0.5 else "Plan agreed; work under way.",
+                )
+            else:
+                closed = due + int(rng.integers(-60, 45)) * _DAY
+                status, progress = "closed", "Done; evidence reviewed at the education committee."
+            commitments.add(
+                trust_code=trust.code,
+                visit_id=visit_id,
+                ref=f"C{number}",
+                commitment=text.COMMITMENTS[item],
+                owner=pick(rng, text.ACTION_OWNERS),
+                due=due,
+                status=status,
+                closed=closed,
+                progress=progress,
+            )
 
 
 #: Actions per visit type: kind -> (min, max) count (assumption).

@@ -208,3 +208,22 @@ LDA_NOTES = {
     "partial": "Partly in place; completion expected by the end of the next quarter.",
     "not compliant": "Not in place; escalated to the education board with a recovery plan.",
 }
+
+#: What an annual review agrees for the year ahead (assumption: drawn from common themes of
+#: recent reviews).
+COMMITMENTS = (
+    "Fill the rota gaps that keep learners from protected teaching, and report progress to the "
+    "education committee each quarter.",
+    "Give every clinical supervisor protected time for supervision in their job plan.",
+    "Run a departmental induction with working IT access for every learner before their first "
+    "shift.",
+    "Agree a placement capacity plan with the universities for the next intake.",
+    "Act on the latest National Training Survey results in the specialties with red outcomes.",
+    "Set up a learner forum, chaired by the director of medical education, that reports to the "
+    "board.",
+    "Improve rest facilities for learners working nights.",
+    "Bring learner wellbeing support into every department's induction.",
+)
+#: Made-up first and family names for the sample's meeting attendees (obviously fictional).
+FIRST_NAMES = ("Alex", "Sam", "Jo", "Chris", "Pat", "Robin", "Jamie", "Morgan", "Kim", "Lee")
+FAMILY_NAMES = ("Example", "Sample", "Placeholder", "Testwell", "Demo", "Mockford")

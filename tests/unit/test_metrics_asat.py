@@ -16,7 +16,7 @@ AS_AT = dt.date(2025, 10, 14)
 
 
 def test_every_dataset_of_the_contract_has_an_as_at_rule():
-    linked = {"risks", "risk_history", "visit_actions"}
+    linked = {"risks", "risk_history", "visit_actions", "commitments", "meeting_attendees"}
     assert set(DATASETS) == set(asat.CUTS) | linked
 
 
