@@ -85,8 +85,9 @@ def test_every_trust_gets_every_pack(sample_build):
     assert all(re.fullmatch(r"[0-9a-f]{64}", e["output_sha256"]) for e in entries)
 
 
-def test_briefs_exactly_for_risks_that_call_for_them(sample_build):
+def test_one_brief_per_environment_whose_risks_call_for_it(sample_build):
     import qvlib as qv
+    from qvlib.briefs import brief_environments
 
     for code in TRUSTS:
         review = qv.open_review(code)
@@ -95,7 +96,16 @@ def test_briefs_exactly_for_risks_that_call_for_them(sample_build):
                 p.stem.removeprefix(pack + "-")
                 for p in (sample_build / code).glob(f"{pack}-*.html")
             )
-            assert built == review.brief_risk_ids(pack), f"{code} {pack}"
+            expected = [b["slug"] for b in brief_environments(review, pack)]
+            assert built == expected, f"{code} {pack}"
+
+
+def test_the_annual_pack_carries_last_years_commitments_and_each_headline_once(sample_build):
+    page = (sample_build / "RHM" / "annual-review-pack.html").read_text()
+    assert "Last year&#39;s commitments" in page or "Last year's commitments" in page
+    assert "Agree a placement capacity plan" in page  # one of RHM-V004's commitments
+    headlines = re.findall(r'<span class="qv-finding-text">(.*?)</span>', page)
+    assert headlines and len(headlines) == len(set(headlines))
 
 
 def test_no_external_resource_in_any_pack(sample_build):

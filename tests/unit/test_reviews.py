@@ -2,11 +2,12 @@
 
 import datetime as dt
 
+import pandas as pd
 import pytest
 
 import qvlib as qv
 from qvlib.metrics._util import previous_year
-from qvlib.reviews import BRIEF_PACKS, open_review
+from qvlib.reviews import open_review
 
 
 @pytest.fixture(scope="module")
@@ -30,20 +31,37 @@ def test_review_holds_only_its_trust(review):
         assert set(frame["trust_code"]) <= {"RHM"}, name
 
 
-def test_brief_risk_ids_follow_the_recommended_intervention(review):
-    for intervention, pack in BRIEF_PACKS.items():
-        expected = review.interventions.loc[
-            review.interventions["intervention"] == intervention, "risk_id"
-        ]
-        assert review.brief_risk_ids(pack) == sorted(expected)
-    assert review.brief_risk_ids("triggered-visit-brief")  # the sample plants some
-
-
-def test_attendees_come_from_region_settings(review):
+def test_attendees_are_the_meetings_with_names_and_apologies(review):
     attendees = review.attendees
+    assert review.meeting is not None  # RHM's 2025/26 review was held by 31 Mar 2026
     regional = attendees.loc[attendees["organisation"] == "Region", "role"].tolist()
     assert regional == review.region.attendees.regional
-    assert "Director of Medical Education" in attendees["role"].tolist()
+    assert attendees["name"].notna().all()
+    assert set(attendees["attendance"]) <= {"attended", "apologies"}
+
+
+def test_before_the_meeting_the_invited_roles_are_listed():
+    before = open_review("RHM", "2025/26", "data/sample", "2025-10-14")
+    assert before.meeting is None
+    assert set(before.attendees["attendance"]) == {"invited"}
+    assert before.commitments.empty  # agreed at the meeting
+
+
+def test_last_years_commitments_and_where_they_stand(review):
+    last = review.commitments_last_year
+    assert review.previous_meeting.name == "RHM-V004"
+    assert len(last) == review.values["commitments.last_year"].value > 0
+    overdue = last[(last["status"] != "closed") & (last["due"] < pd.Timestamp(review.as_at))]
+    assert set(overdue["ref"]) == set(last.loc[last["rag"] == "overdue", "ref"])
+
+
+def test_no_headline_item_appears_twice_and_the_meeting_is_not_a_strength(review):
+    texts = [f.text for f in review.findings]
+    assert len(texts) == len(set(texts))
+    assert [f.text for f in review.strengths + review.challenges] == [
+        f.text for f in review.findings if f.severity == "positive"
+    ] + [f.text for f in review.findings if f.severity != "positive"]
+    assert not any("annual education quality review" in t.lower() for t in texts)
 
 
 def test_priorities_name_uncovered_visits_and_hotspots(review):
