@@ -329,16 +329,6 @@ class RegionConfig(_Strict):
                 )
         return self
 
-    @model_validator(mode="after")
-    def _question_domains_known(self) -> RegionConfig:
-        unknown = [d for d in self.question_bank.domains if d not in self.domains]
-        if unknown:
-            raise ValueError(
-                f"question_bank.domains names unknown domain(s) {unknown}; each key must be one "
-                f"of the domains {self.domains}"
-            )
-        return self
-
     def data_path(self) -> Path:
         """The configured data directory, resolved against the repository root."""
         path = Path(self.data_dir)
@@ -471,9 +461,16 @@ def load_region(path: Path | None = None) -> RegionConfig:
         except ValidationError as exc:
             raise _explain(bank, QuestionBank, exc) from None
     try:
-        return RegionConfig.model_validate(data)
+        region = RegionConfig.model_validate(data)
     except ValidationError as exc:
         raise _explain(path, RegionConfig, exc) from None
+    unknown = [d for d in region.question_bank.domains if d not in region.domains]
+    if unknown:
+        raise ConfigError(
+            f"{bank}: key 'domains': unknown domain(s) {unknown}; each must be one of the "
+            f"domains in {path.name}: {region.domains}"
+        )
+    return region
 
 
 def load_trust(path: Path) -> TrustConfig:

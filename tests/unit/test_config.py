@@ -123,19 +123,30 @@ def test_review_year_accepts_consecutive_years_only(start):
         check_review_year(f"{start}/{(start + 2) % 100:02d}")
 
 
-def test_visit_questions_must_name_configured_domains(params_dir):
-    _edit(params_dir / "region.yaml", visit_questions={"Astrology": ["Is Mercury retrograde?"]})
+def test_question_bank_domains_must_be_configured_domains(params_dir):
+    bank = params_dir / "question_bank.yaml"
+    bank.write_text(yaml.safe_dump({"domains": {"Astrology": ["Is Mercury retrograde?"]}}))
     with pytest.raises(ConfigError) as err:
         load_region(params_dir / "region.yaml")
     message = str(err.value)
-    assert "region.yaml" in message and "visit_questions" in message
+    assert "question_bank.yaml" in message and "'domains'" in message
     assert "'Astrology'" in message and "Learning environment and culture" in message
 
 
-def test_committed_visit_questions_cover_every_domain():
+def test_question_bank_keys_are_checked(params_dir):
+    bank = params_dir / "question_bank.yaml"
+    bank.write_text(yaml.safe_dump({"themes": {"rota gaps": {"patients": ["?"]}}}))
+    with pytest.raises(ConfigError, match="(?s)question_bank.yaml.*rota gaps.*learners"):
+        load_region(params_dir / "region.yaml")
+
+
+def test_committed_question_bank_covers_every_domain_and_the_sample_themes():
     region = load_region()
-    assert list(region.visit_questions) == region.domains
-    assert all(region.visit_questions[domain] for domain in region.domains)
+    bank = region.question_bank
+    assert list(bank.domains) == region.domains
+    assert all(bank.domains[domain] for domain in region.domains)
+    for theme in ("rota gaps", "undermining", "supervision", "workload", "induction"):
+        assert set(bank.themes[theme]) == {"learners", "educators", "leaders"}
 
 
 def test_learner_educator_formats_mode_is_checked(params_dir):

@@ -260,7 +260,7 @@ def test_validate_dir_summarises_clean_data():
     report, ok = datasets.validate_dir(VALID)
     assert ok
     assert "no problems found (synthetic data)" in report
-    assert "19 datasets, 59 rows, 3 trusts: R0D, RHM, RW1" in report
+    assert "21 datasets, 63 rows, 3 trusts: R0D, RHM, RW1" in report
 
 
 def test_validate_dir_reports_problems(data_dir):

@@ -4,7 +4,8 @@ The consistency test checks, for several trusts and as-at dates (one in a past y
 headline figure shown by more than one output (dashboard and annual pack headlines, the region
 overview, the CQC bundle's extracts, the review's tables) is the same everywhere.  The property
 test draws as-at dates across the sample data's period and checks that no date, survey year or
-publication a review shows is later than the date (due dates of open actions excepted).
+publication a review shows is later than the date (due dates of open actions and commitments
+excepted).
 """
 
 from __future__ import annotations

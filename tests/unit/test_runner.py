@@ -46,8 +46,8 @@ kernels = pytest.mark.xdist_group("kernels")
 
 
 class FakeTrust:
-    def __init__(self, code: str, value: int, risks: list[str]):
-        self.code, self.value, self.risks = code, value, risks
+    def __init__(self, code: str, value: int, places: list[str]):
+        self.code, self.value, self.places = code, value, places
         self.name = f"Trust {code}"
 
     def fingerprint(self) -> str:
@@ -60,11 +60,11 @@ class FakeDataset:
 
     def __init__(self, document: dict):
         self.values = document["values"]
-        self.risks = document.get("risks", {})
+        self.places = document.get("places", {})
         self.trust_codes = sorted(self.values)
 
     def trust(self, code: str) -> FakeTrust:
-        return FakeTrust(code, self.values[code], self.risks.get(code, []))
+        return FakeTrust(code, self.values[code], self.places.get(code, []))
 
     def write_snapshot(self, directory: Path) -> Path:
         text = json.dumps(self.values, sort_keys=True)
@@ -74,8 +74,11 @@ class FakeDataset:
         return path
 
 
-def select_fixture_risks(trust: FakeTrust, region, review_year: str, as_at) -> list[str]:
-    return trust.risks
+def select_fixture_places(trust: FakeTrust, region, review_year: str, as_at) -> list[dict]:
+    return [
+        {"slug": slug, "site": f"Site {slug}", "specialty": "Surgery", "title": slug}
+        for slug in trust.places
+    ]
 
 
 def zip_finalizer(nb, html: str, job: Job) -> list[Path]:
@@ -112,7 +115,9 @@ def kind(name: str, scope: str = "trust", **extra) -> PackKind:
 
 
 ECHO, LEAKY, FAILING = kind("echo"), kind("leaky"), kind("failing")
-BRIEF = kind("brief", "risk", output="{pack}-{risk_id}.html", select_risks=select_fixture_risks)
+BRIEF = kind(
+    "brief", "environment", output="{pack}-{slug}.html", select_environments=select_fixture_places
+)
 REGION = kind("region", "region")
 BUNDLE = PackKind(
     name="bundle",
@@ -136,7 +141,7 @@ def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, Path]:
         )
     data = tmp_path / "data"
     data.mkdir()
-    set_values(data, {"AAA": 1, "BBB": 2, "CCC": 3}, {"AAA": ["R2", "R1"]})
+    set_values(data, {"AAA": 1, "BBB": 2, "CCC": 3}, {"AAA": ["r2", "r1"]})
     monkeypatch.setattr(
         run_module,
         "load_dataset",
@@ -147,8 +152,8 @@ def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, Path]:
     return {"params": params, "data": data, "out": tmp_path / "out"}
 
 
-def set_values(data: Path, values: dict, risks: dict | None = None) -> None:
-    (data / "values.json").write_text(json.dumps({"values": values, "risks": risks or {}}))
+def set_values(data: Path, values: dict, places: dict | None = None) -> None:
+    (data / "values.json").write_text(json.dumps({"values": values, "places": places or {}}))
 
 
 def options(project, registry, **overrides) -> RunOptions:
@@ -204,10 +209,10 @@ def test_notebook_without_parameters_cell_is_an_error(tmp_path):
 
 def test_notebook_parameters_are_read_with_types_and_help():
     found = notebook_parameters(FIXTURES / "brief.ipynb")
-    assert list(found) == ["trust_code", "review_year", "as_at", "data", "risk_id"]
-    assert found["risk_id"].type == "str"
-    assert found["risk_id"].default == '"R1"'
-    assert found["risk_id"].help == "the risk this brief is about"
+    assert list(found) == ["trust_code", "review_year", "as_at", "data", "site", "specialty"]
+    assert found["site"].type == "str"
+    assert found["site"].default == '"Site r1"'
+    assert found["site"].help == "site of the clinical learning environment"
 
 
 def test_unknown_pack_is_an_error_listing_the_known_ones(project, capsys):
@@ -250,7 +255,7 @@ def test_registry_names_are_the_documented_pack_names():
     ]
     by_name = {k.name: k for k in PACKS}
     assert by_name["cqc-response-bundle"].output_name() == "cqc-response-bundle.zip"
-    assert by_name["triggered-visit-brief"].output_name("R7") == "triggered-visit-brief-R7.html"
+    assert by_name["triggered-visit-brief"].output_name("a-b") == "triggered-visit-brief-a-b.html"
     assert by_name["region-overview"].scope == "region"
 
 
@@ -274,8 +279,8 @@ def test_bad_options_exit_2_with_a_message(project, capsys, overrides, message):
     assert not (project["out"] / "2025-26").exists()
 
 
-def test_risk_ids_that_cannot_name_a_file_are_rejected(project, capsys):
-    set_values(project["data"], {"AAA": 1}, {"AAA": ["R1", "../../etc"]})
+def test_environment_names_that_cannot_name_a_file_are_rejected(project, capsys):
+    set_values(project["data"], {"AAA": 1}, {"AAA": ["r1", "../../etc"]})
     assert run_reviews(options(project, [BRIEF])) == 2
     assert "['../../etc']" in capsys.readouterr().err
 
@@ -296,8 +301,8 @@ def test_invalid_data_prints_the_report_and_builds_nothing(project, monkeypatch,
 def test_describe_lists_trusts_packs_and_parameters(project):
     text = describe([ECHO, BRIEF, kind("ghost")], project["params"])
     assert "AAA    AAA Hospitals NHS Trust" in text
-    assert "brief: Brief, one per open risk that calls for it" in text
-    assert 'risk_id: str = "R1"  # the risk this brief is about (set by qv)' in text
+    assert "brief: Brief, one per clinical learning environment whose open risks call" in text
+    assert 'site: str = "Site r1"  # site of the clinical learning environment (set by qv)' in text
     assert "ghost.ipynb: not written yet" in text
 
 
@@ -310,7 +315,7 @@ FINGERPRINT_INPUTS = dict(
     parameters={"trust": {"code": "AAA"}},
     data_fingerprint="d",
     pack="echo",
-    risk_id=None,
+    environment=None,
     review_year="2025/26",
     as_at="2026-03-31",
 )
@@ -324,7 +329,7 @@ FINGERPRINT_INPUTS = dict(
         ("parameters", {"trust": {"code": "AAA", "sites": ["X"]}}),
         ("data_fingerprint", "d2"),
         ("pack", "other"),
-        ("risk_id", "R1"),
+        ("environment", "site-r1"),
         ("review_year", "2026/27"),
     ],
 )
@@ -334,9 +339,13 @@ def test_fingerprint_changes_with_each_input(field, value):
     assert job_fingerprint(**{**FINGERPRINT_INPUTS, field: value}) != base
 
 
+def _places(*slugs: str) -> list[dict]:
+    return select_fixture_places(FakeTrust("AAA", 0, list(slugs)), None, "2025/26", None)
+
+
 def plan(tmp_path, kinds=(ECHO, BRIEF, REGION)):
     trusts = [
-        TrustInput("AAA", "A trust", {"code": "AAA"}, "fa", {"brief": ["R1", "R2"]}),
+        TrustInput("AAA", "A trust", {"code": "AAA"}, "fa", {"brief": _places("r1", "r2")}),
         TrustInput("BBB", "B trust", {"code": "BBB"}, "fb", {"brief": []}),
     ]
     return plan_jobs(
@@ -360,20 +369,21 @@ def test_plan_lays_out_outputs_and_injects_parameters(tmp_path):
     assert [j.key for j in jobs] == [
         "AAA/echo",
         "BBB/echo",
-        "AAA/brief-R1",
-        "AAA/brief-R2",
+        "AAA/brief-r1",
+        "AAA/brief-r2",
         "region",
     ]
     by_key = {j.key: j for j in jobs}
     assert by_key["AAA/echo"].output == year / "AAA" / "echo.html"
     assert by_key["AAA/echo"].executed == year / "AAA" / "executed" / "echo.ipynb"
-    assert by_key["AAA/brief-R2"].output == year / "AAA" / "brief-R2.html"
-    assert by_key["AAA/brief-R2"].parameters == {
+    assert by_key["AAA/brief-r2"].output == year / "AAA" / "brief-r2.html"
+    assert by_key["AAA/brief-r2"].parameters == {
         "trust_code": "AAA",
         "review_year": "2025/26",
         "as_at": "2026-03-31",
         "data": str(tmp_path / "snap"),
-        "risk_id": "R2",
+        "site": "Site r2",
+        "specialty": "Surgery",
     }
     assert by_key["region"].output == year / "region.html"
     assert by_key["region"].parameters == {
@@ -506,13 +516,13 @@ def test_failing_trust_skip_and_rebuild_only_what_changed(project, capsys):
         "CCC/echo.html",
         "AAA/failing.html",
         "CCC/failing.html",
-        "AAA/brief-R1.html",
-        "AAA/brief-R2.html",
+        "AAA/brief-r1.html",
+        "AAA/brief-r2.html",
         "region.html",
         "index.html",
     }
     assert "AAA 2025/26: 1" in (year / "AAA" / "echo.html").read_text()
-    assert "AAA R2" in (year / "AAA" / "brief-R2.html").read_text()
+    assert "AAA Site r2" in (year / "AAA" / "brief-r2.html").read_text()
     with zipfile.ZipFile(year / "CCC" / "bundle.zip") as archive:
         assert "CCC 2025/26: 3" in archive.read("summary.html").decode()
     entry = next(e for e in manifest(project)["outputs"] if e["key"] == "BBB/failing")
@@ -538,8 +548,8 @@ def test_failing_trust_skip_and_rebuild_only_what_changed(project, capsys):
         "AAA/failing": "built",
         "BBB/failing": "failed",
         "CCC/failing": "built",
-        "AAA/brief-R1": "skipped",
-        "AAA/brief-R2": "skipped",
+        "AAA/brief-r1": "skipped",
+        "AAA/brief-r2": "skipped",
         "region": "built",
         "AAA/bundle": "built",
         "BBB/bundle": "built",
@@ -548,7 +558,7 @@ def test_failing_trust_skip_and_rebuild_only_what_changed(project, capsys):
     assert all(p.stat().st_mtime_ns == t for p, t in before.items())
 
     # Change AAA's data: only AAA's packs (and the region's) are rebuilt; the failure re-runs.
-    set_values(project["data"], {"AAA": 10, "BBB": 2, "CCC": 3}, {"AAA": ["R2", "R1"]})
+    set_values(project["data"], {"AAA": 10, "BBB": 2, "CCC": 3}, {"AAA": ["r2", "r1"]})
     assert run_reviews(options(project, [ECHO, FAILING, BRIEF, REGION, BUNDLE])) == 1
     assert statuses(project) == {
         "AAA/echo": "built",
@@ -557,8 +567,8 @@ def test_failing_trust_skip_and_rebuild_only_what_changed(project, capsys):
         "AAA/failing": "built",
         "BBB/failing": "failed",
         "CCC/failing": "skipped",
-        "AAA/brief-R1": "built",
-        "AAA/brief-R2": "built",
+        "AAA/brief-r1": "built",
+        "AAA/brief-r2": "built",
         "region": "built",
         "AAA/bundle": "built",
         "BBB/bundle": "skipped",

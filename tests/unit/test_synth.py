@@ -284,7 +284,11 @@ def _rows(root: Path, code: str) -> dict[str, pd.DataFrame]:
     out = {}
     for name in GENERATED:
         frame = pd.read_csv(root / DATASETS[name].file, dtype=str)
-        column = {"visit_actions": "visit_id", "risk_history": "risk_id"}.get(name)
+        column = {
+            "visit_actions": "visit_id",
+            "meeting_attendees": "visit_id",
+            "risk_history": "risk_id",
+        }.get(name)
         if column:
             out[name] = frame[frame[column].str.startswith(f"{code}-")].reset_index(drop=True)
         else:
