@@ -50,6 +50,7 @@ from qvlib.runner.record import (
 )
 from qvlib.runner.registry import INJECTED, PACKS, PackKind, resolve
 from qvlib.runner.report import RunProgress, summary_table
+from qvlib.sources import describe_sources
 
 log = logging.getLogger(__name__)
 
@@ -236,9 +237,11 @@ def run_reviews(options: RunOptions) -> int:
     snapshot = Path(ds.write_snapshot(out_dir / ".snapshots"))
     meta = dict(getattr(ds, "meta", {}) or {})
     synthetic = bool(meta.get("synthetic", False))
+    published = list(getattr(ds, "sources", []))
     provenance = {
         "dataset": meta.get("name", data_dir.name),
         "data period": _period_text(meta.get("period")),
+        "national publications": describe_sources(published),
         "software": f"qv {qvlib.__version__}",
     }
     jobs = plan_jobs(
@@ -297,6 +300,7 @@ def run_reviews(options: RunOptions) -> int:
             "finished": datetime.now(UTC).isoformat(timespec="seconds"),
             "data_dir": display_path(data_dir),
             "snapshot": snapshot.name,
+            "sources": published,
             "review_year": year,
             "engine": options.engine,
             "qvlib_version": qvlib.__version__,
