@@ -21,7 +21,7 @@ PUBLICATIONS = re.compile(rb"\n<div><dt>National publications</dt><dd>[^<]*</dd>
 
 def test_validate_exits_2_naming_file_sheet_row_and_column_of_bad_published_files(tmp_path, qv_cli):
     data = Path(shutil.copytree(VALID, tmp_path / "data"))
-    for name in ("fft", "cqc_ratings"):
+    for name in ("fft", "cqc_ratings", "staff_survey"):
         (data / "national" / f"{name}.csv").unlink()
     header = [
         "Trust Code",
@@ -41,6 +41,37 @@ def test_validate_exits_2_naming_file_sheet_row_and_column_of_bad_published_file
         )
     with pd.ExcelWriter(data / "national" / "Latest_ratings.ods", engine="odf") as writer:
         pd.DataFrame([["Provider ID"]]).to_excel(writer, sheet_name="Locations", header=False)
+    nts = [
+        "Trust Code",
+        "Site",
+        "Programme Group",
+        "Post Specialty",
+        "Indicator",
+        "N",
+        "Average",
+        "Lower CI",
+        "Upper CI",
+        "National Mean",
+        "National Q1",
+        "National Q3",
+        "National Lower CI",
+        "National Upper CI",
+    ]
+    (data / "national" / "nts_download.csv").write_text(",".join(nts) + "\n")
+    staff = [
+        "Organisation code",
+        "People Promise element",
+        "Score",
+        "Benchmark group",
+        "Best",
+        "Average",
+        "Worst",
+        "Responses",
+    ]
+    staff_row = ["RHM", "We are a team", "7.1", "Acute trusts", "7.5", "6.9", "6.3", "5200"]
+    (data / "national" / "NHS staff survey benchmarks.csv").write_text(
+        "\n".join(",".join(r) for r in (staff, staff_row)) + "\n"
+    )
 
     result = qv_cli("validate", str(data))
 
@@ -52,6 +83,11 @@ def test_validate_exits_2_naming_file_sheet_row_and_column_of_bad_published_file
         "Positive': got '1.4'; expected a fraction between 0 and 1"
     ) in report
     assert "national/Latest_ratings.ods\n  file; expected a sheet named 'Providers'" in report
+    assert "national/nts_download.csv\n  row 1, column 'Mean'; expected a column 'Mean'" in report
+    assert (
+        "NHS staff survey benchmarks.csv\n  file; expected the survey year in a Year column"
+        in report
+    )
 
 
 @pytest.mark.slow
