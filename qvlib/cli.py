@@ -99,8 +99,9 @@ def _parser() -> argparse.ArgumentParser:
     sample = sub.add_parser(
         "sample-data",
         help="generate a deterministic synthetic dataset",
-        description="Write a synthetic dataset in the canonical layout.  The same seed gives "
-        "the same bytes.  --trusts 220 gives a national-scale dataset for benchmarks.",
+        description="Write a synthetic dataset in the canonical layout (national data as "
+        "published with --published-formats).  The same seed gives the same bytes.  "
+        "--trusts 220 gives a national-scale dataset for benchmarks.",
     )
     sample.add_argument("--out", type=Path, required=True, metavar="DIR", help="directory to write")
     sample.add_argument(
@@ -111,6 +112,12 @@ def _parser() -> argparse.ArgumentParser:
     )
     sample.add_argument(
         "--seed", type=int, default=20251, metavar="S", help="random seed (default: 20251)"
+    )
+    sample.add_argument(
+        "--published-formats",
+        action="store_true",
+        help="write the national data (CQC, FFT, Staff Survey, NTS, ODS) as it is published, "
+        "not as canonical CSV files; it loads into the same data",
     )
 
     sub.add_parser(
@@ -149,7 +156,13 @@ def _dispatch(args: argparse.Namespace) -> int:
     if args.command == "sample-data":
         from qvlib.synth import write_sample_data
 
-        write_sample_data(args.out, trusts=args.trusts, years=args.years, seed=args.seed)
+        write_sample_data(
+            args.out,
+            trusts=args.trusts,
+            years=args.years,
+            seed=args.seed,
+            published_formats=args.published_formats,
+        )
         print(f"wrote synthetic dataset to {args.out}")
         return EXIT_OK
     if args.command == "list":

@@ -1,7 +1,8 @@
 """The loaded data: every dataset of a data directory, and one trust's slice of it.
 
-``load(path)`` reads every file through :mod:`qvlib.loaders`, adds the checks that span files
-(trust codes, visit and risk references) and reports every problem of every file in one
+``load(path)`` reads every file through :mod:`qvlib.loaders` (national files as published
+through :mod:`qvlib.sources`), adds the checks that span files (trust codes, visit and risk
+references) and reports every problem of every file in one
 :class:`~qvlib.errors.DataValidationError`.  A :class:`Dataset` can be written once per run as a
 content-addressed Parquet snapshot that notebooks read back without re-parsing the CSV files.
 ``Dataset.trust(code)`` gives a :class:`TrustData` holding only that trust's local rows (plus
@@ -26,6 +27,7 @@ import numpy as np
 import pandas as pd
 import yaml
 
+from qvlib import sources
 from qvlib.config import ROOT, Parameters, default_parameters, load_region
 from qvlib.errors import DataValidationError, Problem, QvError, format_problems
 from qvlib.loaders import dataset_file, latest_date, read_dataset
@@ -160,12 +162,24 @@ class Dataset:
         Dataset name -> frame (every name in :data:`qvlib.schemas.DATASETS`; an absent
         optional dataset is an empty frame with the canonical columns).  Each is also an
         attribute: ``ds.risks``.
+    sources
+        One record per published national file read (see :mod:`qvlib.sources`): a dict with
+        ``publication``, ``dataset``, ``file`` (under ``root``), ``sheets``, ``sha256``,
+        ``period`` (as found in the file), ``rows`` and, when there is something to say,
+        ``notes``.  Empty for a canonical layout, and for a snapshot (which holds data only).
     """
 
-    def __init__(self, root: Path, meta: dict[str, Any], tables: dict[str, pd.DataFrame]):
+    def __init__(
+        self,
+        root: Path,
+        meta: dict[str, Any],
+        tables: dict[str, pd.DataFrame],
+        sources: list[dict[str, Any]] | None = None,
+    ):
         self.root = Path(root)
         self.meta = meta
         self.tables = tables
+        self.sources = list(sources or [])
 
     def __getattr__(self, name: str) -> pd.DataFrame:
         tables = self.__dict__.get("tables", {})
@@ -274,7 +288,8 @@ def load(path: str | Path, *, params: Parameters | None = None) -> Dataset:
     path
         A data directory (``dataset.yaml``, ``local/``, ``national/``) or a snapshot directory
         from :meth:`Dataset.write_snapshot`.  A relative path is taken from the repository
-        root, not the working directory.
+        root, not the working directory.  National data may be canonical CSV files or files as
+        published (:mod:`qvlib.sources`); ``Dataset.sources`` records the published ones read.
     params
         Parameters supplying former trust codes, domains, ISF levels and visit type names;
         default: the repository's ``parameters/``.
@@ -293,9 +308,13 @@ def load(path: str | Path, *, params: Parameters | None = None) -> Dataset:
     params = params or default_parameters()
     meta, problems = _read_meta(root / META_FILE)
     latest = latest_date(Coverage.of(meta, {}).end)
+    national = sources.scan(root, meta)
+    problems += national.problems
     frames: dict[str, pd.DataFrame | None] = {}
     clean: set[str] = set()
     for name, spec in DATASETS.items():
+        if national.covers(name):
+            continue
         frame, found = read_dataset(
             name, root / dataset_file(name), params=params, required=spec.required, latest=latest
         )
@@ -304,11 +323,13 @@ def load(path: str | Path, *, params: Parameters | None = None) -> Dataset:
         if not found:
             clean.add(name)
     problems += _cross_checks(root, frames, clean)
+    published_problems, records = national.read_into(frames, params)
+    problems += published_problems
     if problems:
         raise DataValidationError(problems)
-    tables = {name: frame.reset_index(drop=True) for name, frame in frames.items()}
+    tables = {name: frames[name].reset_index(drop=True) for name in DATASETS}
     logger.info("loaded %s: %d rows", root, sum(len(f) for f in tables.values()))
-    return Dataset(root, meta, tables)
+    return Dataset(root, meta, tables, records)
 
 
 def load_snapshot(path: str | Path) -> Dataset:
@@ -350,6 +371,18 @@ def validate_dir(path: Path | None = None) -> tuple[str, bool]:
         absent = not DATASETS[name].required and not (root / dataset_file(name)).exists()
         note = "  (optional; no file)" if absent else ""
         lines.append(f"  {name:<{width}}  {len(frame):>8,}{note}")
+    by_publication: dict[str, list[dict[str, Any]]] = {}
+    for entry in ds.sources:
+        by_publication.setdefault(entry["publication"], []).append(entry)
+    if by_publication:
+        lines.append(f"published files read ({len(ds.sources)}):")
+    for publication, entries in by_publication.items():
+        files = entries[0]["file"] if len(entries) == 1 else f"{len(entries)} files"
+        span = sources.period_span(entries)
+        span = f", {span}" if span else ""
+        rows = sum(e["rows"] for e in entries)
+        lines.append(f"  {publication}: {files}{span}, {rows:,} rows")
+        lines += [f"    {e['file']}: {note}" for e in entries for note in e.get("notes", [])]
     return "\n".join(lines), True
 
 

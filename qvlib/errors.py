@@ -30,6 +30,7 @@ class Problem:
 
     ``row`` is the row number a user sees in a spreadsheet (the header is row 1, so the first
     data row is row 2); ``None`` when the problem is about the whole file or a whole column.
+    ``sheet`` names the worksheet of a workbook (``None`` for a CSV file).
     """
 
     file: str
@@ -37,9 +38,12 @@ class Problem:
     column: str | None
     value: str | None
     expected: str
+    sheet: str | None = None
 
     def __str__(self) -> str:
         where = self.file
+        if self.sheet is not None:
+            where += f", sheet '{self.sheet}'"
         if self.row is not None:
             where += f", row {self.row}"
         if self.column is not None:
@@ -57,7 +61,8 @@ class DataValidationError(QvError):
 
 
 def _problem_sort_key(p: Problem) -> tuple:
-    return (p.file, p.row if p.row is not None else -1, p.column or "", p.value or "", p.expected)
+    row = p.row if p.row is not None else -1
+    return (p.file, p.sheet or "", row, p.column or "", p.value or "", p.expected)
 
 
 def format_problems(problems: list[Problem], limit_per_file: int = 50) -> str:
@@ -74,10 +79,12 @@ def format_problems(problems: list[Problem], limit_per_file: int = 50) -> str:
     for file, items in by_file.items():
         lines.append(f"\n{file}")
         for p in items[:limit_per_file]:
-            row = f"row {p.row}" if p.row is not None else "file"
+            place = [f"sheet '{p.sheet}'"] if p.sheet else []
+            if p.row is not None or not place:
+                place.append("file" if p.row is None else f"row {p.row}")
             col = f", column '{p.column}'" if p.column else ""
             got = "" if p.value is None else f": got {p.value!r}"
-            lines.append(f"  {row}{col}{got}; expected {p.expected}")
+            lines.append(f"  {', '.join(place)}{col}{got}; expected {p.expected}")
         if len(items) > limit_per_file:
             lines.append(f"  ... and {len(items) - limit_per_file} more problems in this file")
     return "\n".join(lines)

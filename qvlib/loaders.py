@@ -174,11 +174,70 @@ def read_dataset(
     if not required and not path.exists():
         return empty_frame(name), []
     params = params or default_parameters()
-    schema = DATASETS[name].schema.to_schema()
     table = _read_table(path, shown)
     if isinstance(table, Problem):
         return None, [table]
     headers, rows, cells, problems = table
+    return _parse_table(
+        name, headers, rows, cells, problems, params=params, shown=shown, latest=latest
+    )
+
+
+def read_cells(
+    name: str, cells: pd.DataFrame, *, params: Parameters | None = None, shown: str = ""
+) -> tuple[pd.DataFrame, list[Problem]]:
+    """Parse and validate text cells already laid out in dataset ``name``'s canonical columns.
+
+    For readers of other layouts (:mod:`qvlib.sources`): the parsing, checks and messages of
+    :func:`read_dataset`, on cells that were read from a file some other way.
+
+    Parameters
+    ----------
+    name
+        A key of :data:`qvlib.schemas.DATASETS`.
+    cells
+        One column per canonical column (a nullable one may be left out) holding one string per
+        cell, ``""`` when empty; its index (increasing integers) numbers the rows in problems.
+    params
+        As for :func:`read_dataset`.
+    shown
+        The file named in problems.
+
+    Returns
+    -------
+    (frame, problems)
+        As for :func:`read_dataset`: the rows that passed every check, by index, and problems.
+    """
+    columns = [_Cells.of(cells[c].to_numpy(dtype=object)) for c in cells.columns]
+    return _parse_table(
+        name,
+        [str(c) for c in cells.columns],
+        cells.index.to_numpy(),
+        columns,
+        [],
+        params=params or default_parameters(),
+        shown=shown,
+    )
+
+
+def decode_text(data: bytes) -> str | None:
+    """A text file's bytes decoded as the loaders read them; ``None`` if no encoding fits."""
+    return _decode(data)
+
+
+def _parse_table(
+    name: str,
+    headers: list[str],
+    rows: np.ndarray,
+    cells: list[_Cells],
+    problems: list[Problem],
+    *,
+    params: Parameters,
+    shown: str,
+    latest: date = LATEST_DATE,
+) -> tuple[pd.DataFrame, list[Problem]]:
+    """Map, parse and validate one table: its valid rows by row number, and every problem."""
+    schema = DATASETS[name].schema.to_schema()
     columns, names, column_problems = _map_columns(cells, headers, schema, shown)
     problems += column_problems
     parsed, bad, cell_problems = _parse_columns(

@@ -51,6 +51,7 @@ from qvlib.runner.record import (
 )
 from qvlib.runner.registry import INJECTED, PACKS, PackKind, resolve
 from qvlib.runner.report import RunProgress, summary_table
+from qvlib.sources import describe_sources, known_at
 
 log = logging.getLogger(__name__)
 
@@ -251,10 +252,12 @@ def run_reviews(options: RunOptions) -> int:
     snapshot = Path(ds.write_snapshot(out_dir / ".snapshots"))
     meta = dict(getattr(ds, "meta", {}) or {})
     synthetic = bool(meta.get("synthetic", False))
+    published = list(getattr(ds, "sources", []))
     provenance = {
         "as at": display.fmt_date(as_at),
         "dataset": meta.get("name", data_dir.name),
         "data period": _period_text(ds.coverage.start, ds.coverage.end, as_at),
+        "national publications": describe_sources(known_at(published, as_at, params.region)),
         "software": f"qv {qvlib.__version__}",
     }
     jobs = plan_jobs(
@@ -314,6 +317,7 @@ def run_reviews(options: RunOptions) -> int:
             "finished": datetime.now(UTC).isoformat(timespec="seconds"),
             "data_dir": display_path(data_dir),
             "snapshot": snapshot.name,
+            "sources": published,
             "review_year": year,
             "as_at": as_at.isoformat(),
             "engine": options.engine,

@@ -1,12 +1,14 @@
 """Deterministic synthetic data in the canonical layout: ``qv sample-data`` and ``data/sample``.
 
 :func:`write_sample_data` writes every dataset of :mod:`qvlib.schemas` (one CSV per dataset at
-its ``DATASETS`` file) plus ``dataset.yaml``.  The same seed gives the same bytes, and one trust's
-data does not depend on how many trusts are generated (see :mod:`qvlib.synth._base`).  Values are
-calibrated to public figures (GMC National Training Survey, NHS England NETS and Friends and
-Family Test, NHS Staff Survey, CQC, national education tariffs); values with no source are
-marked as assumptions where they are set.  The data is clearly synthetic: ``dataset.yaml`` says
-``synthetic: true`` and people appear only as role titles.
+its ``DATASETS`` file) plus ``dataset.yaml``; with ``published_formats`` the national data is
+written as it is published instead (:mod:`qvlib.synth.published`).  The same seed gives the
+same bytes, and one trust's data does not depend on how many trusts are generated (see
+:mod:`qvlib.synth._base`).  Values are calibrated to public figures (GMC National Training
+Survey, NHS England NETS and Friends and Family Test, NHS Staff Survey, CQC, national education
+tariffs); values with no source are marked as assumptions where they are set.  The data is
+clearly synthetic: ``dataset.yaml`` says ``synthetic: true`` and people appear only as role
+titles.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from qvlib.config import RegionConfig, load_parameters
 from qvlib.errors import QvError
 from qvlib.synth import governance, learning, national, surveys
 from qvlib.synth._base import Period, Table, TrustPlan, plan_trusts
+from qvlib.synth.published import write_published
 
 __all__ = ["GENERATOR_VERSION", "write_sample_data"]
 
@@ -28,6 +31,8 @@ GENERATOR_VERSION = "2"
 
 log = logging.getLogger(__name__)
 
+#: Datasets written by :func:`~qvlib.synth.published.write_published` with --published-formats.
+PUBLISHED = ("fft", "cqc_ratings", "staff_survey", "survey_results")
 #: Decimal places written for float columns that are not the default 2.
 _DECIMALS = {
     "learners": {"fte": 1},
@@ -64,9 +69,13 @@ _GENERATED = (
 
 
 def write_sample_data(
-    out: Path, trusts: int | None = None, years: int = 4, seed: int = 20251
+    out: Path,
+    trusts: int | None = None,
+    years: int = 4,
+    seed: int = 20251,
+    published_formats: bool = False,
 ) -> None:
-    """Write a synthetic dataset in the canonical layout under ``out``.
+    """Write a synthetic dataset under ``out``, in the canonical layout by default.
 
     Parameters
     ----------
@@ -81,6 +90,10 @@ def write_sample_data(
         survey years are the calendar years in which those financial years start.
     seed
         Random seed; the same seed gives byte-identical files.
+    published_formats
+        Write the national data (CQC ratings, FFT, NHS Staff Survey, GMC NTS, plus ODS trust
+        and successor lists) as it is published, not as canonical CSV files (see
+        :mod:`qvlib.synth.published`); the same data loads either way.
 
     Raises
     ------
@@ -99,9 +112,12 @@ def write_sample_data(
     for trust in plans:
         _generate_trust(trust, period, region, seed, tables)
     out = Path(out)
-    for table in tables.values():
-        table.write(out)
-    _write_manifest(out, plans, period, seed, trusts)
+    for name, table in tables.items():
+        if not (published_formats and name in PUBLISHED):
+            table.write(out)
+    if published_formats:
+        write_published(out, tables, period, params)
+    _write_manifest(out, plans, period, seed, trusts, published_formats)
     log.info("wrote %d trusts, %d years of synthetic data to %s", len(plans), years, out)
 
 
@@ -146,9 +162,18 @@ def _generate_trust(
 
 
 def _write_manifest(
-    out: Path, plans: list[TrustPlan], period: Period, seed: int, trusts: int | None
+    out: Path,
+    plans: list[TrustPlan],
+    period: Period,
+    seed: int,
+    trusts: int | None,
+    published_formats: bool,
 ) -> None:
-    """``dataset.yaml``: what the data is, that it is synthetic, and how to regenerate it."""
+    """``dataset.yaml``: what the data is, that it is synthetic, and how to regenerate it.
+
+    The published layout says so in a comment only: its data, and so its metadata, are the
+    same as the canonical layout's.
+    """
     meta = {
         "name": "qv synthetic sample",
         "description": (
@@ -172,4 +197,7 @@ def _write_manifest(
         + ("" if trusts is None else f" --trusts {trusts}"),
     }
     text = yaml.safe_dump(meta, sort_keys=False, allow_unicode=True, width=100)
+    if published_formats:
+        flag = f"{meta['command']} --published-formats"
+        text = f"# National data in its published layouts: {flag}\n{text}"
     (out / "dataset.yaml").write_text(text, encoding="utf-8", newline="\n")

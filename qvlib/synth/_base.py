@@ -257,18 +257,27 @@ class Table:
     def __len__(self) -> int:
         return len(next(iter(self.columns.values())))
 
-    def write(self, root: Path) -> None:
-        """Write the dataset's CSV under ``root`` (UTF-8, ``\\n``, canonical formats)."""
+    def cells(self) -> dict[str, list[str]]:
+        """Each column's cells as the canonical CSV writes them (numbers rounded, ISO dates)."""
+        return {
+            col: _format(values, str(self.schema.columns[col].dtype), self.decimals.get(col))
+            for col, values in self.columns.items()
+        }
+
+    def write(self, root: Path, keep: Sequence[bool] | None = None) -> None:
+        """Write the dataset's CSV under ``root`` (UTF-8, ``\\n``, canonical formats).
+
+        ``keep`` selects the rows to write (default: all).
+        """
         path = root / DATASETS[self.name].file
         path.parent.mkdir(parents=True, exist_ok=True)
-        cells = [
-            _format(values, str(self.schema.columns[col].dtype), self.decimals.get(col))
-            for col, values in self.columns.items()
-        ]
+        rows = zip(*self.cells().values(), strict=True)
+        if keep is not None:
+            rows = (row for row, wanted in zip(rows, keep, strict=True) if wanted)
         with path.open("w", encoding="utf-8", newline="") as handle:
             writer = csv.writer(handle, lineterminator="\n")  # quotes only cells that need it
             writer.writerow(self.columns)
-            writer.writerows(zip(*cells, strict=True))
+            writer.writerows(rows)
 
 
 def _format(values: list, dtype: str, decimals: int | None) -> list[str]:

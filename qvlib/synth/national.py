@@ -9,6 +9,7 @@ from functools import lru_cache
 
 import numpy as np
 
+from qvlib.schemas import FFT_SETTINGS as SETTING_ORDER
 from qvlib.synth._base import Period, Table, TrustPlan, random_day, rng_for
 
 #: FFT settings by trust type: (setting, responses a month at a mid-sized trust, % positive,
@@ -131,6 +132,7 @@ def gen_fft(trust: TrustPlan, period: Period, seed: int, table: Table) -> None:
     m = len(months)
     offset = 1.0 * trust.quality + rng.normal(0, 1.0)
     plant = FFT_PLANTS.get(trust.code)
+    chunks = {}
     for setting, mean, positive_pct, rates in FFT_SETTINGS[trust.type]:
         level = mean * trust.size
         totals = rng.poisson(level * rng.lognormal(0, 0.08, size=m))
@@ -155,21 +157,22 @@ def gen_fft(trust: TrustPlan, period: Period, seed: int, table: Table) -> None:
             eligible = [None] * m
         else:
             eligible = np.round(totals / rng.uniform(*rates, size=m)).astype(float).tolist()
-        table.extend(
-            {
-                "org_code": trust.code,
-                "period": months,
-                "setting": setting,
-                "very_good": very_good.astype(float).tolist(),
-                "good": (positive - very_good).astype(float).tolist(),
-                "neither": others[:, 0].astype(float).tolist(),
-                "poor": others[:, 1].astype(float).tolist(),
-                "very_poor": others[:, 2].astype(float).tolist(),
-                "dont_know": others[:, 3].astype(float).tolist(),
-                "total_responses": totals.tolist(),
-                "eligible": eligible,
-            }
-        )
+        chunks[setting] = {
+            "org_code": trust.code,
+            "period": months,
+            "setting": setting,
+            "very_good": very_good.astype(float).tolist(),
+            "good": (positive - very_good).astype(float).tolist(),
+            "neither": others[:, 0].astype(float).tolist(),
+            "poor": others[:, 1].astype(float).tolist(),
+            "very_poor": others[:, 2].astype(float).tolist(),
+            "dont_know": others[:, 3].astype(float).tolist(),
+            "total_responses": totals.tolist(),
+            "eligible": eligible,
+        }
+    # Rows by setting in the schema's order, the order the published FFT files are read in.
+    for setting in sorted(chunks, key=SETTING_ORDER.index):
+        table.extend(chunks[setting])
 
 
 def _rate(z: float) -> str:

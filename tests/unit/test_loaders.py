@@ -415,3 +415,17 @@ def test_a_national_scale_file_loads(tmp_path):
     path = write(tmp_path, "\n".join([header, *rows * 20_000]) + "\n")
     frame = loaders.load_survey_results(path)
     assert len(frame) == 60_000
+
+
+def test_cells_read_another_way_are_parsed_and_checked_as_a_csv_file_is(tmp_path):
+    text = set_cell(fixture_text("fft"), 3, "good", "lots")
+    path = write(tmp_path, text)
+    cells = pd.read_csv(path, dtype=str, keep_default_na=False)
+    cells.index = cells.index + 2  # spreadsheet rows: the header is row 1
+
+    from_csv, csv_problems = loaders.read_dataset("fft", path)
+    frame, problems = loaders.read_cells("fft", cells, shown=str(path))
+
+    pd.testing.assert_frame_equal(frame, from_csv)
+    assert problems == csv_problems
+    assert [(p.row, p.column, p.value) for p in problems] == [(3, "good", "lots")]

@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 
 from qvlib.cli import main
 from qvlib.config import ROOT
+from qvlib.datasets import load
 from qvlib.errors import QvError
 from qvlib.schemas import DATASETS
 from qvlib.synth import write_sample_data
@@ -368,3 +369,47 @@ def test_role_titles_not_personal_names(sample):
     owners = set(risks["owner"]) | set(actions["owner"])
     title = re.compile(r"(Director|Lead|Nurse|Manager|Guardian|Head)")
     assert all(title.search(owner) for owner in owners), owners
+
+
+# --------------------------------------------------------------------------- published layouts
+
+
+@pytest.fixture(scope="module")
+def both_layouts(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """Two years of the region's data in the canonical and in the published layouts."""
+    out = tmp_path_factory.mktemp("layouts")
+    canonical, published = out / "canonical", out / "published"
+    assert main(["sample-data", "--out", str(canonical), "--years", "2"]) == 0
+    args = ["sample-data", "--out", str(published), "--years", "2", "--published-formats"]
+    assert main(args) == 0
+    return canonical, published
+
+
+def test_published_layout_loads_into_the_same_frames_as_the_canonical_layout(both_layouts):
+    canonical, published = (load(root) for root in both_layouts)
+
+    assert canonical.meta == published.meta
+    for name in DATASETS:
+        pd.testing.assert_frame_equal(canonical.tables[name], published.tables[name], obj=name)
+    assert canonical.content_hash() == published.content_hash()
+    assert canonical.sources == []
+    read = {(e["publication"], e["file"].rsplit("/", 1)[-1]) for e in published.sources}
+    assert ("CQC ratings", "31_March_2026_Latest_ratings.xlsx") in read
+    assert ("FFT A&E", "FFT-AE-April-2024.xlsx") in read
+    assert ("GMC NTS", "GMC_NTS_2025_reporting_tool_extract.csv") in read
+    assert ("NHS Staff Survey", "NHS_Staff_Survey_2024_benchmark_data.xlsx") in read
+    assert {"ODS trusts", "ODS successors"} <= {p for p, _ in read}
+
+
+def test_published_layout_has_no_canonical_national_csv_and_keeps_nets_locally(both_layouts):
+    _, published = both_layouts
+    national = {p.name for p in (published / "national").iterdir()}
+    assert not national & {"fft.csv", "cqc_ratings.csv", "staff_survey.csv"}
+    surveys = pd.read_csv(published / "local" / "survey_results.csv")
+    assert set(surveys["survey"]) == {"NETS"}
+
+
+def test_published_layout_is_reproducible_byte_for_byte(tmp_path):
+    for run in ("first", "second"):
+        write_sample_data(tmp_path / run, trusts=1, years=1, published_formats=True)
+    assert _files(tmp_path / "first") == _files(tmp_path / "second")
