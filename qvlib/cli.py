@@ -106,6 +106,11 @@ def _parser() -> argparse.ArgumentParser:
     sample.add_argument(
         "--seed", type=int, default=20251, metavar="S", help="random seed (default: 20251)"
     )
+    sample.add_argument(
+        "--force",
+        action="store_true",
+        help="replace the synthetic dataset already in DIR (never data not marked synthetic)",
+    )
 
     sub.add_parser(
         "list",
@@ -143,7 +148,9 @@ def _dispatch(args: argparse.Namespace) -> int:
     if args.command == "sample-data":
         from qvlib.synth import write_sample_data
 
-        write_sample_data(args.out, trusts=args.trusts, years=args.years, seed=args.seed)
+        write_sample_data(
+            args.out, trusts=args.trusts, years=args.years, seed=args.seed, force=args.force
+        )
         print(f"wrote synthetic dataset to {args.out}")
         return EXIT_OK
     if args.command == "list":

@@ -60,14 +60,17 @@ _GENERATED = (
 
 
 def write_sample_data(
-    out: Path, trusts: int | None = None, years: int = 4, seed: int = 20251
+    out: Path, trusts: int | None = None, years: int = 4, seed: int = 20251, force: bool = False
 ) -> None:
     """Write a synthetic dataset in the canonical layout under ``out``.
 
     Parameters
     ----------
     out
-        Directory to write (created if missing); existing files of the same names are replaced.
+        Directory to write, created if missing.  A folder that already holds files is written
+        only with ``force``, and only if its ``dataset.yaml`` says ``synthetic: true``: files
+        there of the same names are then replaced.  Other folders may hold real data and are
+        never written, whatever ``force`` says.
     trusts
         ``None`` for the region's trusts (``parameters/trusts/*.yaml``); a number N for the
         region's trusts first, then synthetic trusts ``X0001``... up to N in all (``220`` gives a
@@ -77,16 +80,20 @@ def write_sample_data(
         survey years are the calendar years in which those financial years start.
     seed
         Random seed; the same seed gives byte-identical files.
+    force
+        Replace an earlier synthetic dataset in ``out``.
 
     Raises
     ------
     QvError
-        If ``trusts`` or ``years`` is below 1.
+        If ``trusts`` or ``years`` is below 1, or ``out`` may not be written (see above).
     """
     if years < 1:
         raise QvError(f"--years must be at least 1, not {years}")
     if trusts is not None and trusts < 1:
         raise QvError(f"--trusts must be at least 1, not {trusts}")
+    out = Path(out)
+    _check_out(out, force)
     params = load_parameters()
     region = params.region
     period = Period(region.review_year, years)
@@ -94,11 +101,34 @@ def write_sample_data(
     tables = {name: Table(name, _DECIMALS.get(name)) for name in _GENERATED}
     for trust in plans:
         _generate_trust(trust, period, region, seed, tables)
-    out = Path(out)
     for table in tables.values():
         table.write(out)
     _write_manifest(out, plans, period, seed, trusts)
     log.info("wrote %d trusts, %d years of synthetic data to %s", len(plans), years, out)
+
+
+def _check_out(out: Path, force: bool) -> None:
+    """Refuse to write where real data may be, and over earlier sample data without ``force``."""
+    if out.exists() and not out.is_dir():
+        raise QvError(f"--out {out}: this is a file; give a folder to write the dataset in")
+    if not out.exists() or not any(out.iterdir()):
+        return
+    meta = out / "dataset.yaml"
+    try:
+        synthetic = yaml.safe_load(meta.read_text(encoding="utf-8")).get("synthetic") is True
+    except (OSError, UnicodeDecodeError, yaml.YAMLError, AttributeError):
+        synthetic = False
+    if not synthetic:
+        raise QvError(
+            f"--out {out}: this folder is not empty and has no dataset.yaml saying "
+            "'synthetic: true', so it may hold real data; qv sample-data never writes there, "
+            "not even with --force.  Give an empty or new folder."
+        )
+    if not force:
+        raise QvError(
+            f"--out {out}: this folder already holds a synthetic dataset; add --force to "
+            "replace it, or give an empty or new folder"
+        )
 
 
 def _generate_trust(
