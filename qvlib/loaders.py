@@ -15,9 +15,7 @@ levels, visit type names, former trust codes) are read from :mod:`qvlib.config`.
 from __future__ import annotations
 
 import copy
-import csv
 import dataclasses
-import io
 import logging
 import re
 from collections.abc import Callable
@@ -30,6 +28,7 @@ import pandera.pandas as pa
 from pandera.errors import SchemaErrors
 
 from qvlib.config import Parameters, default_parameters
+from qvlib.csvfiles import cell_fault, printable, read_cells
 from qvlib.errors import DataValidationError, Problem
 from qvlib.schemas import DATASETS, FY, MONTH, QUARTER
 
@@ -164,7 +163,7 @@ def read_dataset(
         return empty_frame(name), []
     params = params or default_parameters()
     schema = DATASETS[name].schema.to_schema()
-    table = _read_table(path, shown)
+    table = _read_table(path, shown, schema)
     if isinstance(table, Problem):
         return None, [table]
     headers, rows, cells, problems = table
@@ -341,38 +340,13 @@ class _Cells:
 
 
 def _read_table(
-    path: Path, shown: str
+    path: Path, shown: str, schema: pa.DataFrameSchema
 ) -> tuple[list[str], np.ndarray, list[_Cells], list[Problem]] | Problem:
     """The headers, the spreadsheet row number of each non-blank row, its cells, row problems."""
-    if path.is_dir():
-        return Problem(shown, None, None, None, "a CSV file, but this is a directory")
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        return Problem(shown, None, None, None, "this file; it is missing (a required dataset)")
-    except OSError as exc:
-        return Problem(shown, None, None, None, f"a readable file ({exc.strerror})")
-    if data.startswith(b"PK\x03\x04") or b"\x00" in data[:8192]:
-        return Problem(
-            shown,
-            None,
-            None,
-            None,
-            "a CSV text file, but this is a binary file (an Excel workbook? save it as CSV)",
-        )
-    text = _decode(data)
-    if text is None:
-        return Problem(shown, None, None, None, "text encoded as UTF-8 or Windows-1252")
-    if not text.strip():
-        return Problem(shown, None, None, None, "a header row and data rows; the file is empty")
-    try:
-        table = pd.read_csv(
-            io.StringIO(text), header=None, dtype=str, na_filter=False, skip_blank_lines=False
-        )
-        problems: list[Problem] = []
-    except pd.errors.ParserError:
-        # Some row has more cells than the header: find every such row, slowly but exactly.
-        table, problems = _read_ragged(text, shown)
+    table = read_cells(path, shown, lambda header: normalise_header(header) in schema.columns)
+    if isinstance(table, Problem):
+        return table
+    table, problems = table
     headers = [str(h) for h in table.iloc[0]]
     cells = [_Cells.of(table[position].to_numpy()[1:]) for position in table.columns]
     # Blank rows (Excel leaves them behind deleted rows) are dropped; the others keep their
@@ -380,40 +354,6 @@ def _read_table(
     blank = np.logical_and.reduce([(c.texts == "")[c.codes] for c in cells])
     rows = np.arange(2, len(table) + 1)[~blank]
     return headers, rows, [c.take(~blank) for c in cells], problems
-
-
-def _read_ragged(text: str, shown: str) -> tuple[pd.DataFrame, list[Problem]]:
-    """Read a CSV whose rows differ in length; extra non-empty cells are problems."""
-    records = list(csv.reader(io.StringIO(text, newline="")))
-    width = len(records[0])
-    problems = []
-    rows = [records[0]]
-    for number, record in enumerate(records[1:], start=2):
-        if len(record) > width and any(cell.strip() for cell in record[width:]):
-            problems.append(
-                Problem(
-                    shown,
-                    number,
-                    None,
-                    f"{len(record)} cells",
-                    f"at most {width} cells, one per header (is a comma missing quotes?)",
-                )
-            )
-        rows.append(record[:width] + [""] * (width - len(record)))
-    return pd.DataFrame(rows, dtype=object), problems
-
-
-def _decode(data: bytes) -> str | None:
-    # A BOM settles it; otherwise UTF-8 if it decodes (a cp1252 file with accents rarely does),
-    # else Windows-1252, which is what Excel on Windows writes for "CSV".
-    if data.startswith(b"\xef\xbb\xbf"):
-        data = data[3:]
-    for encoding in ("utf-8", "cp1252"):
-        try:
-            return data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    return None
 
 
 def _map_columns(
@@ -499,7 +439,7 @@ def _parse_columns(
         cell_errors = errors[cells.codes]
         bad = pd.notna(cell_errors)
         problems.extend(
-            Problem(shown, int(row), names[column], value, expected)
+            Problem(shown, int(row), names[column], printable(value), expected)
             for row, value, expected in zip(
                 rows[bad], cells.texts[cells.codes[bad]], cell_errors[bad], strict=True
             )
@@ -512,7 +452,12 @@ def _parse_columns(
 def _parse_distinct(
     uniques: np.ndarray, parse: Callable[[str], object], spec: pa.Column
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Parse each distinct text: the values (NaN/NaT where missing or bad) and the errors."""
+    """Parse each distinct text: the values (NaN/NaT where missing or bad) and the errors.
+
+    A text that cannot be data in any column (see :func:`qvlib.csvfiles.cell_fault`) is an
+    error saying so.  Only text columns look for one in every text: in other columns such a
+    text fails to parse, and only then is the fault looked for, to say what is wrong.
+    """
     kind = _kind(spec)
     empty = "a number" if kind in ("int", "float") else "a value"
     values: list[object] = []
@@ -523,11 +468,13 @@ def _parse_distinct(
         if text in MISSING_MARKERS:
             if not spec.nullable:
                 error = f"{empty}; this column cannot be empty or suppressed"
+        elif kind == "str" and (error := cell_fault(text)):
+            pass
         else:
             try:
                 value = parse(text)
             except ValueError as exc:
-                error = str(exc)
+                error = cell_fault(text) or str(exc)
         values.append(value)
         errors.append(error)
     if kind == "date":

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from datetime import date, timedelta
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
+from csvedit import set_cell, write
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -29,24 +28,6 @@ def fixture_text(name: str) -> str:
     if name == "nhs_website_ratings":
         return NHS_WEBSITE_RATINGS
     return (VALID / loaders.dataset_file(name)).read_text(encoding="utf-8")
-
-
-def set_cell(text: str, row: int, column: str, value: str) -> str:
-    """Replace one cell; ``row`` as a spreadsheet shows it (header = 1)."""
-    rows = list(csv.reader(io.StringIO(text)))
-    rows[row - 1][rows[0].index(column)] = value
-    out = io.StringIO()
-    csv.writer(out, lineterminator="\n").writerows(rows)
-    return out.getvalue()
-
-
-def write(tmp_path: Path, text: str | bytes, name: str = "data.csv", encoding="utf-8") -> Path:
-    path = tmp_path / name
-    if isinstance(text, bytes):
-        path.write_bytes(text)
-    else:
-        path.write_text(text, encoding=encoding, newline="")
-    return path
 
 
 def problems_of(name: str, path: Path) -> list[Problem]:
