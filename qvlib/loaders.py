@@ -1,12 +1,14 @@
 """Strict loaders: one CSV file in, one validated DataFrame out (DESIGN.md section 4).
 
-Every ``load_<dataset>`` reads its file as people really export it (UTF-8 with or without BOM
-or Windows-1252; headers in any case and spacing; dd/mm/yyyy dates; ``1,234``, ``£``, ``85%``;
-suppressed cells shown as ``*`` or ``-``; historic trust codes), parses each column to the type
-its pandera model in :mod:`qvlib.schemas` declares, validates with ``lazy=True`` and reports
-every failure as a :class:`~qvlib.errors.Problem` naming the file, the spreadsheet row (the
-header is row 1), the column, the value and what was expected.  One engine serves every
-dataset; the per-dataset functions only name the dataset.
+Every ``load_<dataset>`` reads its file as people really export it (see :mod:`qvlib.csvfiles`
+for encodings, separators and quotes; headers in any case and spacing; day-first dates;
+``1,234``, ``£``, ``85%``; suppressed cells shown as ``*`` or ``-``; historic trust codes),
+parses each column to the type its pandera model in :mod:`qvlib.schemas` declares, validates
+with ``lazy=True``, checks that no row repeats another's key (:data:`qvlib.schemas.KEY_COLUMNS`)
+and reports every failure as a :class:`~qvlib.errors.Problem` naming the file, the
+spreadsheet row (the header is row 1), the column, the value and what was expected.  Every
+record of the file is either a row of the frame or named in a problem.  One engine serves
+every dataset; the per-dataset functions only name the dataset.
 
 Rules that come from configuration (quality framework domains, Intensive Support Framework
 levels, visit type names, former trust codes) are read from :mod:`qvlib.config`.
@@ -30,7 +32,7 @@ from pandera.errors import SchemaErrors
 from qvlib.config import Parameters, default_parameters
 from qvlib.csvfiles import cell_fault, printable, read_cells
 from qvlib.errors import DataValidationError, Problem
-from qvlib.schemas import DATASETS, FY, MONTH, QUARTER
+from qvlib.schemas import DATASETS, FY, KEY_COLUMNS, MONTH, QUARTER, RISK_ID_PATTERN
 
 logger = logging.getLogger(__name__)
 
@@ -47,6 +49,8 @@ _PATTERN_TEXT = {
     QUARTER: "a financial quarter written YYYY/YY Qn, e.g. 2024/25 Q3",
     MONTH: "a month written YYYY-MM, e.g. 2025-04",
     r"^[A-Z0-9]{3,5}$": "an ODS code of 3-5 capital letters or digits, e.g. RHM",
+    RISK_ID_PATTERN: "a risk id that can name a file: letters, digits, '.', '_' and '-', "
+    "starting with a letter or digit, e.g. RHM-R001",
 }
 # Columns whose allowed values come from parameters/region.yaml rather than the schema.
 _CONFIG_ENUMS: dict[str, dict[str, str]] = {
@@ -169,8 +173,11 @@ def read_dataset(
     headers, rows, cells, problems = table
     columns, names, column_problems = _map_columns(cells, headers, schema, shown)
     problems += column_problems
-    parsed, bad, cell_problems = _parse_columns(name, columns, rows, names, schema, params, shown)
+    parsed, bad, codes, cell_problems = _parse_columns(
+        name, columns, rows, names, schema, params, shown
+    )
     problems += cell_problems
+    problems += _check_key(KEY_COLUMNS[name], codes, bad, rows, columns, names, shown)
     index = pd.Index(rows)
     # Each column typed without its unparseable cells, so a bad cell hides no other problem.
     typed = {
@@ -417,21 +424,24 @@ def _parse_columns(
     schema: pa.DataFrameSchema,
     params: Parameters,
     shown: str,
-) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray], list[Problem]]:
+) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray], dict[str, np.ndarray], list[Problem]]:
     """Parse every column to its schema type, once per distinct text.
 
     Returns the parsed values (all rows), a mask of the cells that could not be parsed (each
-    one reported as a problem) and the problems.
+    one reported as a problem), for the key columns a code per row that is equal where the
+    values are, and the problems.
     """
     enums = _config_enums(name, params)
     parsed: dict[str, np.ndarray] = {}
     bad_cells: dict[str, np.ndarray] = {}
+    codes: dict[str, np.ndarray] = {}
     problems: list[Problem] = []
     for column, spec in schema.columns.items():
         if column not in columns:
             if spec.nullable:  # an optional column left out of the export: all missing
                 parsed[column] = np.full(len(rows), np.nan, dtype=object)
                 bad_cells[column] = np.zeros(len(rows), dtype=bool)
+                codes[column] = np.zeros(len(rows), dtype=np.intp)
             continue
         cells = columns[column]
         parse = _cell_parser(column, spec, enums, params.code_map)
@@ -446,7 +456,9 @@ def _parse_columns(
         )
         parsed[column] = values[cells.codes]
         bad_cells[column] = bad
-    return parsed, bad_cells, problems
+        if column in KEY_COLUMNS[name]:  # distinct texts may parse to one value: "rd3", "R0D"
+            codes[column] = pd.factorize(values, use_na_sentinel=False)[0][cells.codes]
+    return parsed, bad_cells, codes, problems
 
 
 def _parse_distinct(
@@ -653,8 +665,6 @@ def _failure_problems(cases: pd.DataFrame, schema: pa.DataFrameSchema, shown: st
 
 def _expected(schema: pa.DataFrameSchema, column: str | None, check: str, number: object) -> str:
     spec = schema.columns.get(column) if column else None
-    if check == "field_uniqueness":
-        return f"a value that appears once; this {column} is used on more than one row"
     if check == "not_nullable":
         return "a value; this column cannot be empty or suppressed"
     if spec is None or number is None or pd.isna(number):
@@ -665,6 +675,8 @@ def _expected(schema: pa.DataFrameSchema, column: str | None, check: str, number
         return f"a number of at least {stats['min_value']}"
     if rule.name == "less_than_or_equal_to":
         return f"a number of at most {stats['max_value']}"
+    if rule.name == "str_length":
+        return f"text of at most {stats['max_value']} characters"
     if rule.name == "isin":
         return "one of: " + ", ".join(stats["allowed_values"])
     if rule.name == "str_matches":
@@ -721,31 +733,79 @@ def _check_closed_after_opened(frame: pd.DataFrame, shown: str) -> list[Problem]
     ]
 
 
-def _check_unique_refs(frame: pd.DataFrame, shown: str) -> list[Problem]:
-    """A visit's action references are unique within the visit."""
-    dup = frame.duplicated(["visit_id", "ref"], keep=False)
+def _check_key(
+    key: tuple[str, ...],
+    codes: dict[str, np.ndarray],
+    bad: dict[str, np.ndarray],
+    rows: np.ndarray,
+    columns: dict[str, _Cells],
+    names: dict[str, str],
+    shown: str,
+) -> list[Problem]:
+    """A key is on one row only: each row repeating the key of an earlier row is a problem.
+
+    ``codes`` holds a code per row of each key column, equal where the parsed values are
+    (:func:`_parse_columns`).  Rows with an unparseable key cell are left out: that cell is
+    reported already.  A missing key column is reported already too.
+    """
+    if not set(key) <= set(codes):
+        return []
+    ok = ~np.logical_or.reduce([bad[c] for c in key])
+    frame = pd.DataFrame({c: codes[c][ok] for c in key})
+    repeated = frame.duplicated().to_numpy()
+    if not repeated.any():
+        return []
+    positions = np.flatnonzero(ok)
+    group = frame.groupby(list(key), sort=False).ngroup().to_numpy()
+    first = pd.Series(positions).groupby(group).transform("first").to_numpy()
+    in_file = [c for c in key if c in columns]
+    header = ", ".join(names[c] for c in in_file)
+    problems = []
+    for position, earlier in zip(positions[repeated], first[repeated], strict=True):
+        value = ", ".join(columns[c].texts[columns[c].codes[position]] for c in in_file)
+        problems.append(
+            Problem(
+                shown,
+                int(rows[position]),
+                header,
+                value,
+                f"a row of its own: row {rows[position]} repeats the key ({header}) of row "
+                f"{rows[earlier]}; keep one of them, or merge them into one by hand (qv never "
+                "adds rows up)",
+            )
+        )
+    return problems
+
+
+def _check_risk_id_case(frame: pd.DataFrame, shown: str) -> list[Problem]:
+    """Risk ids that differ only in letter case: their briefs would be one file on Windows/macOS."""
+    ids = frame["risk_id"]
+    first = frame.index.to_series().groupby(ids.str.lower().to_numpy()).transform("first")
+    earlier = ids.loc[first.to_numpy()].to_numpy()
+    clash = ids.to_numpy() != earlier
     return [
         Problem(
             shown,
             int(row),
-            "ref",
-            str(ref),
-            f"a ref used once per visit; visit {frame.at[row, 'visit_id']} uses it twice",
+            "risk_id",
+            risk_id,
+            f"a risk id that differs from {other!r} on row {first[row]} by more than letter "
+            "case: visit briefs are named after risk ids, and Windows and macOS would give "
+            "both the same file",
         )
-        for row, ref in frame.loc[dup, "ref"].items()
+        for row, risk_id, other in zip(ids.index[clash], ids[clash], earlier[clash], strict=True)
     ]
 
 
 _RowRule = Callable[[pd.DataFrame, str], list[Problem]]
-#: Checks across the columns of one row: dataset -> (columns the check needs, check).  Rows
-#: with an unparseable cell in those columns are left out (that cell is reported already).
+#: Checks across cells: dataset -> (columns the check needs, check).  Rows with an
+#: unparseable cell in the columns a check needs are left out of it (that cell is reported
+#: already).
 _ROW_RULES: dict[str, tuple[tuple[tuple[str, ...], _RowRule], ...]] = {
     "risks": (
         (("status", "closed"), _check_closed),
         (("opened", "closed"), _check_closed_after_opened),
+        (("risk_id",), _check_risk_id_case),
     ),
-    "visit_actions": (
-        (("status", "closed"), _check_closed),
-        (("visit_id", "ref"), _check_unique_refs),
-    ),
+    "visit_actions": ((("status", "closed"), _check_closed),),
 }

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from qvlib.cli import main
 from qvlib.config import ROOT
 from qvlib.errors import QvError
-from qvlib.schemas import DATASETS
+from qvlib.schemas import DATASETS, KEY_COLUMNS
 from qvlib.synth import write_sample_data
 from qvlib.synth.surveys import nts_outcomes
 
@@ -88,10 +88,11 @@ def test_a_different_seed_gives_different_data(sample, tmp_path):
 
 
 @pytest.mark.parametrize("name", GENERATED)
-def test_every_generated_dataset_validates_against_its_schema(sample, name):
+def test_every_generated_dataset_validates_against_its_schema_and_key(sample, name):
     frame = read_canonical(sample, name)
     assert len(frame) > 0
     DATASETS[name].schema.validate(frame, lazy=True)
+    assert not frame.duplicated(list(KEY_COLUMNS[name])).any()
 
 
 def test_files_are_utf8_with_unix_newlines_iso_dates_and_no_bom(sample):
