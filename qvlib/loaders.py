@@ -43,6 +43,13 @@ CODE_COLUMNS = frozenset({"trust_code", "org_code", "provider_id"})
 #: Earliest date accepted, and how far into the future a date may lie.
 EARLIEST_DATE = date(2000, 1, 1)
 FUTURE_YEARS = 5
+#: Numbers are stored exactly below 2^53; a larger one is an export error, not a count.
+MAX_NUMBER = 2.0**53
+#: How a date cell must be written (see parse_date).
+DATE_TEXT = (
+    "a date that exists, written dd/mm/yyyy (day first; also dd-mm-yyyy, dd.mm.yyyy, "
+    "1 April 2025, 01-Apr-2025 or yyyy-mm-dd)"
+)
 
 _PATTERN_TEXT = {
     FY: "a financial year written YYYY/YY, e.g. 2024/25",
@@ -61,9 +68,37 @@ _CONFIG_ENUMS: dict[str, dict[str, str]] = {
 }
 _TRUE = frozenset({"yes", "y", "true", "1"})
 _FALSE = frozenset({"no", "n", "false", "0"})
-_NUMBER = re.compile(r"[-+]?£?(?:\d{1,3}(?:,\d{3})+|\d*)(?:\.\d+)?%?")
-_DMY = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})(?:\s+\d{1,2}:\d{2}(?::\d{2})?)?")
-_ISO = re.compile(r"(\d{4})-(\d{2})-(\d{2})(?:[T ]\d{2}:\d{2}(?::\d{2})?)?")
+_NUMBER = re.compile(r"[-+]?£?(?:\d{1,3}(?:,\d{3})+|\d*)(?:\.\d+)?%?", re.ASCII)
+_SCIENTIFIC = re.compile(r"[-+]?(?:\d+\.?\d*|\.\d+)[eE][-+]?\d+", re.ASCII)
+_SCIENTIFIC_HINT = (
+    "scientific notation such as 1.2E+15 drops digits (format the column as Number before "
+    "saving as CSV)"
+)
+_TIME = r"(?:\s+\d{1,2}:\d{2}(?::\d{2})?)?"
+_DMY = re.compile(rf"(\d{{1,2}})([/.-])(\d{{1,2}})\2(\d{{4}}){_TIME}", re.ASCII)
+_D_MONTH_Y = re.compile(rf"(\d{{1,2}})[ -]([a-z]{{3,9}})\.?[ -](\d{{4}}){_TIME}", re.ASCII | re.I)
+_ISO = re.compile(r"(\d{4})-(\d{2})-(\d{2})(?:[T ]\d{2}:\d{2}(?::\d{2})?)?", re.ASCII)
+_MONTHS = {
+    name: number
+    for number, month in enumerate(
+        (
+            "january",
+            "february",
+            "march",
+            "april",
+            "may",
+            "june",
+            "july",
+            "august",
+            "september",
+            "october",
+            "november",
+            "december",
+        ),
+        start=1,
+    )
+    for name in (month, month[:3])
+} | {"sept": 9}
 
 
 # --------------------------------------------------------------------------- public helpers
@@ -109,20 +144,27 @@ def parse_number(text: str, *, percent: bool = True, pounds: bool = True) -> flo
 
 
 def parse_date(text: str) -> date:
-    """Parse a date written dd/mm/yyyy (as UK spreadsheets export it) or ISO yyyy-mm-dd.
+    """Parse a date as UK spreadsheets export it: day first, or ISO yyyy-mm-dd.
 
-    A time of day after the date is ignored.  Two-digit years, month-first dates and dates
-    that do not exist, such as 31/02/2024, raise ``ValueError``: they are never guessed.
+    Accepted: ``1/4/2025``, ``01/04/2025``, ``01-04-2025``, ``01.04.2025``, ``1 April 2025``,
+    ``01-Apr-2025`` and ``2025-04-01``; a time of day after the date is ignored.  Two-digit
+    years, month-first dates (``04/13/2025``), year-first dates other than ISO
+    (``2025/04/01``) and dates that do not exist, such as 31/02/2024, raise ``ValueError``:
+    they are never guessed.
     """
     match = _DMY.fullmatch(text)
     if match:
-        day, month, year = (int(part) for part in match.groups())
-    else:
-        match = _ISO.fullmatch(text)
-        if not match:
+        day, _, month, year = match.groups()
+    elif match := _D_MONTH_Y.fullmatch(text):
+        day, name, year = match.groups()
+        month = _MONTHS.get(name.lower())
+        if month is None:
             raise ValueError(text)
-        year, month, day = (int(part) for part in match.groups())
-    return date(year, month, day)
+    elif match := _ISO.fullmatch(text):
+        year, month, day = match.groups()
+    else:
+        raise ValueError(text)
+    return date(int(year), int(month), int(day))
 
 
 def empty_frame(name: str) -> pd.DataFrame:
@@ -509,12 +551,18 @@ def _cell_parser(
     if kind in ("int", "float"):
         percent, pounds = _bounds(spec)[1] == 100, column.endswith("_gbp")
         what = "a whole number" if kind == "int" else "a number"
+        if spec.nullable:
+            what += " (a suppressed cell is written * or -)"
 
         def number(text: str) -> float:
             try:
                 value = parse_number(text, percent=percent, pounds=pounds)
             except ValueError:
+                if _SCIENTIFIC.fullmatch(text):
+                    raise ValueError(f"{what} written out in full: {_SCIENTIFIC_HINT}") from None
                 raise ValueError(what) from None
+            if not abs(value) < MAX_NUMBER:
+                raise ValueError(f"{what} below 2^53 (9,007,199,254,740,992)")
             if kind == "int" and not value.is_integer():
                 raise ValueError(what)
             return value
@@ -527,7 +575,7 @@ def _cell_parser(
             try:
                 value = parse_date(text)
             except ValueError:
-                raise ValueError("a date that exists, written dd/mm/yyyy (or yyyy-mm-dd)") from None
+                raise ValueError(DATE_TEXT) from None
             if not EARLIEST_DATE <= value <= latest:
                 raise ValueError(f"a date between {EARLIEST_DATE:%d/%m/%Y} and {latest:%d/%m/%Y}")
             return value

@@ -366,11 +366,20 @@ def test_percent_and_pound_signs_only_where_allowed(text):
         loaders.parse_number(text, percent=False, pounds=False)
 
 
+MONTHS = "January February March April May June July August September October November December"
+
+
 @given(st.dates(min_value=date(1900, 1, 1), max_value=date(2199, 12, 31)))
-def test_any_real_date_parses_to_itself(day):
+def test_any_real_date_parses_to_itself_in_every_day_first_spelling(day):
+    month = MONTHS.split()[day.month - 1]
     for text in (
         f"{day:%d/%m/%Y}",
         f"{day.day}/{day.month}/{day.year}",
+        f"{day:%d-%m-%Y}",
+        f"{day:%d.%m.%Y}",
+        f"{day.day} {month} {day.year}",
+        f"{day:%d}-{month[:3]}-{day.year}",
+        f"{day.day} {month[:3].upper()} {day.year}",
         day.isoformat(),
         f"{day:%d/%m/%Y} 00:00",
     ):
@@ -388,6 +397,9 @@ def test_any_real_date_parses_to_itself(day):
         "2024-13-01",
         "yesterday",
         "1/1/2024x",
+        "01/04-2024",
+        "1 Apirl 2024",
+        "１/１/２０２４",
     ],
 )
 def test_impossible_or_ambiguous_dates_are_rejected(text):
