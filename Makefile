@@ -65,7 +65,7 @@ bench: $(STAMP) ## Run the benchmarks (ratios measured in one run)
 	$(BIN)/python -m benchmarks
 
 sample-data: $(STAMP) ## Regenerate data/sample from the committed seed
-	$(BIN)/qv sample-data --out data/sample
+	$(BIN)/qv sample-data --out data/sample --force
 
 clean: ## Remove outputs and the virtual environment
 	rm -rf $(OUT) $(VENV) .pytest_cache .ruff_cache

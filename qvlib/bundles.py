@@ -479,8 +479,12 @@ def _csv_text(value: object, marker: str) -> str:
 def _csv_bytes(table: _Table, marker: str) -> bytes:
     buffer = io.StringIO(newline="")
     writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(_csv_text(h, marker) for h in table.header)
-    writer.writerows([_csv_text(v, marker) for v in row] for row in table.rows)
+    # A row of one whitespace-only cell would be a line of spaces, which pandas, R and others
+    # skip as blank: quote that cell so that the row survives.
+    quoted = csv.writer(buffer, lineterminator="\r\n", quoting=csv.QUOTE_ALL)
+    for row in [table.header, *table.rows]:
+        cells = [_csv_text(v, marker) for v in row]
+        (quoted if len(cells) == 1 and cells[0].isspace() else writer).writerow(cells)
     # UTF-8 with a byte order mark: Excel then reads accents and symbols correctly.
     return buffer.getvalue().encode("utf-8-sig")
 

@@ -119,6 +119,11 @@ def _parser() -> argparse.ArgumentParser:
         help="write the national data (CQC, FFT, Staff Survey, NTS, ODS) as it is published, "
         "not as canonical CSV files; it loads into the same data",
     )
+    sample.add_argument(
+        "--force",
+        action="store_true",
+        help="replace the synthetic dataset already in DIR (never data not marked synthetic)",
+    )
 
     sub.add_parser(
         "list",
@@ -162,6 +167,7 @@ def _dispatch(args: argparse.Namespace) -> int:
             years=args.years,
             seed=args.seed,
             published_formats=args.published_formats,
+            force=args.force,
         )
         print(f"wrote synthetic dataset to {args.out}")
         return EXIT_OK

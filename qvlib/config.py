@@ -23,7 +23,7 @@ ROOT = Path(__file__).resolve().parent.parent
 PARAMETERS_DIR = ROOT / "parameters"
 
 TRUST_TYPES = ("acute", "mental health", "community", "ambulance")
-REVIEW_YEAR_RE = re.compile(r"^(\d{4})/(\d{2})$")
+REVIEW_YEAR_RE = re.compile(r"([0-9]{4})/([0-9]{2})")
 ODS_RE = re.compile(r"^[A-Z0-9]{3,5}$")
 
 
@@ -380,7 +380,10 @@ class Parameters(_Strict):
 
 
 def check_review_year(value: str) -> str:
-    """Return ``value`` if it is a financial year like ``2025/26``; raise ``ValueError`` if not."""
+    """Return ``value`` if it is a financial year like ``2025/26``; raise ``ValueError`` if not.
+
+    The whole text must match: ``"2025/26\\n"`` or ``" 2025/26"`` would name an output folder.
+    """
     match = REVIEW_YEAR_RE.fullmatch(str(value))
     if not match or (int(match.group(1)) + 1) % 100 != int(match.group(2)):
         raise ValueError(f"{value!r} is not a financial year written YYYY/YY, e.g. '2025/26'")

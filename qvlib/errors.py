@@ -48,8 +48,7 @@ class Problem:
             where += f", row {self.row}"
         if self.column is not None:
             where += f", column '{self.column}'"
-        got = "" if self.value is None else f": got {self.value!r}"
-        return f"{where}{got}; expected {self.expected}"
+        return f"{where}{_got(self.value)}; expected {self.expected}"
 
 
 class DataValidationError(QvError):
@@ -58,6 +57,13 @@ class DataValidationError(QvError):
     def __init__(self, problems: Iterable[Problem]):
         self.problems = sorted(set(problems), key=_problem_sort_key)
         super().__init__(format_problems(self.problems))
+
+
+def _got(value: str | None, limit: int = 80) -> str:
+    """``: got '<value>'``, a long value cut short so that a report stays readable."""
+    if value is None:
+        return ""
+    return f": got {value if len(value) <= limit else value[:limit] + '…'!r}"
 
 
 def _problem_sort_key(p: Problem) -> tuple:
@@ -83,8 +89,7 @@ def format_problems(problems: list[Problem], limit_per_file: int = 50) -> str:
             if p.row is not None or not place:
                 place.append("file" if p.row is None else f"row {p.row}")
             col = f", column '{p.column}'" if p.column else ""
-            got = "" if p.value is None else f": got {p.value!r}"
-            lines.append(f"  {', '.join(place)}{col}{got}; expected {p.expected}")
+            lines.append(f"  {', '.join(place)}{col}{_got(p.value)}; expected {p.expected}")
         if len(items) > limit_per_file:
             lines.append(f"  ... and {len(items) - limit_per_file} more problems in this file")
     return "\n".join(lines)

@@ -1,12 +1,14 @@
 """Strict loaders: one CSV file in, one validated DataFrame out (DESIGN.md section 4).
 
-Every ``load_<dataset>`` reads its file as people really export it (UTF-8 with or without BOM
-or Windows-1252; headers in any case and spacing; dd/mm/yyyy dates; ``1,234``, ``£``, ``85%``;
-suppressed cells shown as ``*`` or ``-``; historic trust codes), parses each column to the type
-its pandera model in :mod:`qvlib.schemas` declares, validates with ``lazy=True`` and reports
-every failure as a :class:`~qvlib.errors.Problem` naming the file, the spreadsheet row (the
-header is row 1), the column, the value and what was expected.  One engine serves every
-dataset; the per-dataset functions only name the dataset.
+Every ``load_<dataset>`` reads its file as people really export it (see :mod:`qvlib.csvfiles`
+for encodings, separators and quotes; headers in any case and spacing; day-first dates;
+``1,234``, ``£``, ``85%``; suppressed cells shown as ``*`` or ``-``; historic trust codes),
+parses each column to the type its pandera model in :mod:`qvlib.schemas` declares, validates
+with ``lazy=True``, checks that no row repeats another's key (:data:`qvlib.schemas.KEY_COLUMNS`)
+and reports every failure as a :class:`~qvlib.errors.Problem` naming the file, the
+spreadsheet row (the header is row 1), the column, the value and what was expected.  Every
+record of the file is either a row of the frame or named in a problem.  One engine serves
+every dataset; the per-dataset functions only name the dataset.
 
 Rules that come from configuration (quality framework domains, Intensive Support Framework
 levels, visit type names, former trust codes) are read from :mod:`qvlib.config`.
@@ -15,9 +17,7 @@ levels, visit type names, former trust codes) are read from :mod:`qvlib.config`.
 from __future__ import annotations
 
 import copy
-import csv
 import dataclasses
-import io
 import logging
 import re
 from collections.abc import Callable
@@ -30,8 +30,9 @@ import pandera.pandas as pa
 from pandera.errors import SchemaErrors
 
 from qvlib.config import Parameters, default_parameters
+from qvlib.csvfiles import cell_fault, printable, read_cells
 from qvlib.errors import DataValidationError, Problem
-from qvlib.schemas import DATASETS, FY, MONTH, QUARTER
+from qvlib.schemas import DATASETS, FY, KEY_COLUMNS, MONTH, QUARTER, RISK_ID_PATTERN
 
 logger = logging.getLogger(__name__)
 
@@ -45,12 +46,21 @@ CODE_COLUMNS = frozenset({"trust_code", "org_code", "provider_id"})
 EARLIEST_DATE = date(2000, 1, 1)
 LATEST_DATE = date(2100, 12, 31)
 FUTURE_YEARS = 5
+#: Numbers are stored exactly below 2^53; a larger one is an export error, not a count.
+MAX_NUMBER = 2.0**53
+#: How a date cell must be written (see parse_date).
+DATE_TEXT = (
+    "a date that exists, written dd/mm/yyyy (day first; also dd-mm-yyyy, dd.mm.yyyy, "
+    "1 April 2025, 01-Apr-2025 or yyyy-mm-dd)"
+)
 
 _PATTERN_TEXT = {
     FY: "a financial year written YYYY/YY, e.g. 2024/25",
     QUARTER: "a financial quarter written YYYY/YY Qn, e.g. 2024/25 Q3",
     MONTH: "a month written YYYY-MM, e.g. 2025-04",
     r"^[A-Z0-9]{3,5}$": "an ODS code of 3-5 capital letters or digits, e.g. RHM",
+    RISK_ID_PATTERN: "a risk id that can name a file: letters, digits, '.', '_' and '-', "
+    "starting with a letter or digit, e.g. RHM-R001",
 }
 # Columns whose allowed values come from parameters/region.yaml rather than the schema.
 _CONFIG_ENUMS: dict[str, dict[str, str]] = {
@@ -62,9 +72,37 @@ _CONFIG_ENUMS: dict[str, dict[str, str]] = {
 }
 _TRUE = frozenset({"yes", "y", "true", "1"})
 _FALSE = frozenset({"no", "n", "false", "0"})
-_NUMBER = re.compile(r"[-+]?£?(?:\d{1,3}(?:,\d{3})+|\d*)(?:\.\d+)?%?")
-_DMY = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})(?:\s+\d{1,2}:\d{2}(?::\d{2})?)?")
-_ISO = re.compile(r"(\d{4})-(\d{2})-(\d{2})(?:[T ]\d{2}:\d{2}(?::\d{2})?)?")
+_NUMBER = re.compile(r"[-+]?£?(?:\d{1,3}(?:,\d{3})+|\d*)(?:\.\d+)?%?", re.ASCII)
+_SCIENTIFIC = re.compile(r"[-+]?(?:\d+\.?\d*|\.\d+)[eE][-+]?\d+", re.ASCII)
+_SCIENTIFIC_HINT = (
+    "scientific notation such as 1.2E+15 drops digits (format the column as Number before "
+    "saving as CSV)"
+)
+_TIME = r"(?:\s+\d{1,2}:\d{2}(?::\d{2})?)?"
+_DMY = re.compile(rf"(\d{{1,2}})([/.-])(\d{{1,2}})\2(\d{{4}}){_TIME}", re.ASCII)
+_D_MONTH_Y = re.compile(rf"(\d{{1,2}})[ -]([a-z]{{3,9}})\.?[ -](\d{{4}}){_TIME}", re.ASCII | re.I)
+_ISO = re.compile(r"(\d{4})-(\d{2})-(\d{2})(?:[T ]\d{2}:\d{2}(?::\d{2})?)?", re.ASCII)
+_MONTHS = {
+    name: number
+    for number, month in enumerate(
+        (
+            "january",
+            "february",
+            "march",
+            "april",
+            "may",
+            "june",
+            "july",
+            "august",
+            "september",
+            "october",
+            "november",
+            "december",
+        ),
+        start=1,
+    )
+    for name in (month, month[:3])
+} | {"sept": 9}
 
 
 # --------------------------------------------------------------------------- public helpers
@@ -110,20 +148,27 @@ def parse_number(text: str, *, percent: bool = True, pounds: bool = True) -> flo
 
 
 def parse_date(text: str) -> date:
-    """Parse a date written dd/mm/yyyy (as UK spreadsheets export it) or ISO yyyy-mm-dd.
+    """Parse a date as UK spreadsheets export it: day first, or ISO yyyy-mm-dd.
 
-    A time of day after the date is ignored.  Two-digit years, month-first dates and dates
-    that do not exist, such as 31/02/2024, raise ``ValueError``: they are never guessed.
+    Accepted: ``1/4/2025``, ``01/04/2025``, ``01-04-2025``, ``01.04.2025``, ``1 April 2025``,
+    ``01-Apr-2025`` and ``2025-04-01``; a time of day after the date is ignored.  Two-digit
+    years, month-first dates (``04/13/2025``), year-first dates other than ISO
+    (``2025/04/01``) and dates that do not exist, such as 31/02/2024, raise ``ValueError``:
+    they are never guessed.
     """
     match = _DMY.fullmatch(text)
     if match:
-        day, month, year = (int(part) for part in match.groups())
-    else:
-        match = _ISO.fullmatch(text)
-        if not match:
+        day, _, month, year = match.groups()
+    elif match := _D_MONTH_Y.fullmatch(text):
+        day, name, year = match.groups()
+        month = _MONTHS.get(name.lower())
+        if month is None:
             raise ValueError(text)
-        year, month, day = (int(part) for part in match.groups())
-    return date(year, month, day)
+    elif match := _ISO.fullmatch(text):
+        year, month, day = match.groups()
+    else:
+        raise ValueError(text)
+    return date(int(year), int(month), int(day))
 
 
 def empty_frame(name: str) -> pd.DataFrame:
@@ -174,7 +219,8 @@ def read_dataset(
     if not required and not path.exists():
         return empty_frame(name), []
     params = params or default_parameters()
-    table = _read_table(path, shown)
+    schema = DATASETS[name].schema.to_schema()
+    table = _read_table(path, shown, schema)
     if isinstance(table, Problem):
         return None, [table]
     headers, rows, cells, problems = table
@@ -183,13 +229,15 @@ def read_dataset(
     )
 
 
-def read_cells(
+def parse_cells(
     name: str, cells: pd.DataFrame, *, params: Parameters | None = None, shown: str = ""
 ) -> tuple[pd.DataFrame, list[Problem]]:
     """Parse and validate text cells already laid out in dataset ``name``'s canonical columns.
 
     For readers of other layouts (:mod:`qvlib.sources`): the parsing, checks and messages of
-    :func:`read_dataset`, on cells that were read from a file some other way.
+    :func:`read_dataset`, on cells that were read from a file some other way.  Keys are not
+    checked here: the rows may come from several files, which only the caller can name (see
+    :func:`qvlib.sources._tables.duplicate_problems`).
 
     Parameters
     ----------
@@ -217,12 +265,8 @@ def read_cells(
         [],
         params=params or default_parameters(),
         shown=shown,
+        check_key=False,
     )
-
-
-def decode_text(data: bytes) -> str | None:
-    """A text file's bytes decoded as the loaders read them; ``None`` if no encoding fits."""
-    return _decode(data)
 
 
 def _parse_table(
@@ -235,15 +279,19 @@ def _parse_table(
     params: Parameters,
     shown: str,
     latest: date = LATEST_DATE,
+    check_key: bool = True,
 ) -> tuple[pd.DataFrame, list[Problem]]:
-    """Map, parse and validate one table: its valid rows by row number, and every problem."""
+    """Map, parse and validate one table: its valid rows by row number, and every problem
+    (with ``check_key``, a row repeating the dataset's key is one)."""
     schema = DATASETS[name].schema.to_schema()
     columns, names, column_problems = _map_columns(cells, headers, schema, shown)
     problems += column_problems
-    parsed, bad, cell_problems = _parse_columns(
+    parsed, bad, codes, cell_problems = _parse_columns(
         name, columns, rows, names, schema, params, shown, latest
     )
     problems += cell_problems
+    if check_key:
+        problems += _check_key(KEY_COLUMNS[name], codes, bad, rows, columns, names, shown)
     index = pd.Index(rows)
     # Each column typed without its unparseable cells, so a bad cell hides no other problem.
     typed = {
@@ -433,38 +481,13 @@ class _Cells:
 
 
 def _read_table(
-    path: Path, shown: str
+    path: Path, shown: str, schema: pa.DataFrameSchema
 ) -> tuple[list[str], np.ndarray, list[_Cells], list[Problem]] | Problem:
     """The headers, the spreadsheet row number of each non-blank row, its cells, row problems."""
-    if path.is_dir():
-        return Problem(shown, None, None, None, "a CSV file, but this is a directory")
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        return Problem(shown, None, None, None, "this file; it is missing (a required dataset)")
-    except OSError as exc:
-        return Problem(shown, None, None, None, f"a readable file ({exc.strerror})")
-    if data.startswith(b"PK\x03\x04") or b"\x00" in data[:8192]:
-        return Problem(
-            shown,
-            None,
-            None,
-            None,
-            "a CSV text file, but this is a binary file (an Excel workbook? save it as CSV)",
-        )
-    text = _decode(data)
-    if text is None:
-        return Problem(shown, None, None, None, "text encoded as UTF-8 or Windows-1252")
-    if not text.strip():
-        return Problem(shown, None, None, None, "a header row and data rows; the file is empty")
-    try:
-        table = pd.read_csv(
-            io.StringIO(text), header=None, dtype=str, na_filter=False, skip_blank_lines=False
-        )
-        problems: list[Problem] = []
-    except pd.errors.ParserError:
-        # Some row has more cells than the header: find every such row, slowly but exactly.
-        table, problems = _read_ragged(text, shown)
+    table = read_cells(path, shown, lambda header: normalise_header(header) in schema.columns)
+    if isinstance(table, Problem):
+        return table
+    table, problems = table
     headers = [str(h) for h in table.iloc[0]]
     cells = [_Cells.of(table[position].to_numpy()[1:]) for position in table.columns]
     # Blank rows (Excel leaves them behind deleted rows) are dropped; the others keep their
@@ -472,40 +495,6 @@ def _read_table(
     blank = np.logical_and.reduce([(c.texts == "")[c.codes] for c in cells])
     rows = np.arange(2, len(table) + 1)[~blank]
     return headers, rows, [c.take(~blank) for c in cells], problems
-
-
-def _read_ragged(text: str, shown: str) -> tuple[pd.DataFrame, list[Problem]]:
-    """Read a CSV whose rows differ in length; extra non-empty cells are problems."""
-    records = list(csv.reader(io.StringIO(text, newline="")))
-    width = len(records[0])
-    problems = []
-    rows = [records[0]]
-    for number, record in enumerate(records[1:], start=2):
-        if len(record) > width and any(cell.strip() for cell in record[width:]):
-            problems.append(
-                Problem(
-                    shown,
-                    number,
-                    None,
-                    f"{len(record)} cells",
-                    f"at most {width} cells, one per header (is a comma missing quotes?)",
-                )
-            )
-        rows.append(record[:width] + [""] * (width - len(record)))
-    return pd.DataFrame(rows, dtype=object), problems
-
-
-def _decode(data: bytes) -> str | None:
-    # A BOM settles it; otherwise UTF-8 if it decodes (a cp1252 file with accents rarely does),
-    # else Windows-1252, which is what Excel on Windows writes for "CSV".
-    if data.startswith(b"\xef\xbb\xbf"):
-        data = data[3:]
-    for encoding in ("utf-8", "cp1252"):
-        try:
-            return data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    return None
 
 
 def _map_columns(
@@ -570,21 +559,24 @@ def _parse_columns(
     params: Parameters,
     shown: str,
     latest: date,
-) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray], list[Problem]]:
+) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray], dict[str, np.ndarray], list[Problem]]:
     """Parse every column to its schema type, once per distinct text.
 
     Returns the parsed values (all rows), a mask of the cells that could not be parsed (each
-    one reported as a problem) and the problems.
+    one reported as a problem), for the key columns a code per row that is equal where the
+    values are, and the problems.
     """
     enums = _config_enums(name, params)
     parsed: dict[str, np.ndarray] = {}
     bad_cells: dict[str, np.ndarray] = {}
+    codes: dict[str, np.ndarray] = {}
     problems: list[Problem] = []
     for column, spec in schema.columns.items():
         if column not in columns:
             if spec.nullable:  # an optional column left out of the export: all missing
                 parsed[column] = np.full(len(rows), np.nan, dtype=object)
                 bad_cells[column] = np.zeros(len(rows), dtype=bool)
+                codes[column] = np.zeros(len(rows), dtype=np.intp)
             continue
         cells = columns[column]
         parse = _cell_parser(column, spec, enums, params.code_map, latest)
@@ -592,20 +584,27 @@ def _parse_columns(
         cell_errors = errors[cells.codes]
         bad = pd.notna(cell_errors)
         problems.extend(
-            Problem(shown, int(row), names[column], value, expected)
+            Problem(shown, int(row), names[column], printable(value), expected)
             for row, value, expected in zip(
                 rows[bad], cells.texts[cells.codes[bad]], cell_errors[bad], strict=True
             )
         )
         parsed[column] = values[cells.codes]
         bad_cells[column] = bad
-    return parsed, bad_cells, problems
+        if column in KEY_COLUMNS[name]:  # distinct texts may parse to one value: "rd3", "R0D"
+            codes[column] = pd.factorize(values, use_na_sentinel=False)[0][cells.codes]
+    return parsed, bad_cells, codes, problems
 
 
 def _parse_distinct(
     uniques: np.ndarray, parse: Callable[[str], object], spec: pa.Column
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Parse each distinct text: the values (NaN/NaT where missing or bad) and the errors."""
+    """Parse each distinct text: the values (NaN/NaT where missing or bad) and the errors.
+
+    A text that cannot be data in any column (see :func:`qvlib.csvfiles.cell_fault`) is an
+    error saying so.  Only text columns look for one in every text: in other columns such a
+    text fails to parse, and only then is the fault looked for, to say what is wrong.
+    """
     kind = _kind(spec)
     empty = "a number" if kind in ("int", "float") else "a value"
     values: list[object] = []
@@ -616,11 +615,13 @@ def _parse_distinct(
         if text in MISSING_MARKERS:
             if not spec.nullable:
                 error = f"{empty}; this column cannot be empty or suppressed"
+        elif kind == "str" and (error := cell_fault(text)):
+            pass
         else:
             try:
                 value = parse(text)
             except ValueError as exc:
-                error = str(exc)
+                error = cell_fault(text) or str(exc)
         values.append(value)
         errors.append(error)
     if kind == "date":
@@ -647,12 +648,18 @@ def _cell_parser(
     if kind in ("int", "float"):
         percent, pounds = _bounds(spec)[1] == 100, column.endswith("_gbp")
         what = "a whole number" if kind == "int" else "a number"
+        if spec.nullable:
+            what += " (a suppressed cell is written * or -)"
 
         def number(text: str) -> float:
             try:
                 value = parse_number(text, percent=percent, pounds=pounds)
             except ValueError:
+                if _SCIENTIFIC.fullmatch(text):
+                    raise ValueError(f"{what} written out in full: {_SCIENTIFIC_HINT}") from None
                 raise ValueError(what) from None
+            if not abs(value) < MAX_NUMBER:
+                raise ValueError(f"{what} below 2^53 (9,007,199,254,740,992)")
             if kind == "int" and not value.is_integer():
                 raise ValueError(what)
             return value
@@ -664,7 +671,7 @@ def _cell_parser(
             try:
                 value = parse_date(text)
             except ValueError:
-                raise ValueError("a date that exists, written dd/mm/yyyy (or yyyy-mm-dd)") from None
+                raise ValueError(DATE_TEXT) from None
             if not EARLIEST_DATE <= value <= latest:
                 raise ValueError(f"a date between {EARLIEST_DATE:%d/%m/%Y} and {latest:%d/%m/%Y}")
             return value
@@ -807,8 +814,6 @@ def _failure_problems(cases: pd.DataFrame, schema: pa.DataFrameSchema, shown: st
 
 def _expected(schema: pa.DataFrameSchema, column: str | None, check: str, number: object) -> str:
     spec = schema.columns.get(column) if column else None
-    if check == "field_uniqueness":
-        return f"a value that appears once; this {column} is used on more than one row"
     if check == "not_nullable":
         return "a value; this column cannot be empty or suppressed"
     if spec is None or number is None or pd.isna(number):
@@ -819,6 +824,8 @@ def _expected(schema: pa.DataFrameSchema, column: str | None, check: str, number
         return f"a number of at least {stats['min_value']}"
     if rule.name == "less_than_or_equal_to":
         return f"a number of at most {stats['max_value']}"
+    if rule.name == "str_length":
+        return f"text of at most {stats['max_value']} characters"
     if rule.name == "isin":
         return "one of: " + ", ".join(stats["allowed_values"])
     if rule.name == "str_matches":
@@ -875,35 +882,80 @@ def _check_closed_after_opened(frame: pd.DataFrame, shown: str) -> list[Problem]
     ]
 
 
-def _check_unique_refs(frame: pd.DataFrame, shown: str) -> list[Problem]:
-    """A visit's action references are unique within the visit."""
-    dup = frame.duplicated(["visit_id", "ref"], keep=False)
+def _check_key(
+    key: tuple[str, ...],
+    codes: dict[str, np.ndarray],
+    bad: dict[str, np.ndarray],
+    rows: np.ndarray,
+    columns: dict[str, _Cells],
+    names: dict[str, str],
+    shown: str,
+) -> list[Problem]:
+    """A key is on one row only: each row repeating the key of an earlier row is a problem.
+
+    ``codes`` holds a code per row of each key column, equal where the parsed values are
+    (:func:`_parse_columns`).  Rows with an unparseable key cell are left out: that cell is
+    reported already.  A missing key column is reported already too.
+    """
+    if not set(key) <= set(codes):
+        return []
+    ok = ~np.logical_or.reduce([bad[c] for c in key])
+    frame = pd.DataFrame({c: codes[c][ok] for c in key})
+    repeated = frame.duplicated().to_numpy()
+    if not repeated.any():
+        return []
+    positions = np.flatnonzero(ok)
+    group = frame.groupby(list(key), sort=False).ngroup().to_numpy()
+    first = pd.Series(positions).groupby(group).transform("first").to_numpy()
+    in_file = [c for c in key if c in columns]
+    header = ", ".join(names[c] for c in in_file)
+    problems = []
+    for position, earlier in zip(positions[repeated], first[repeated], strict=True):
+        value = ", ".join(columns[c].texts[columns[c].codes[position]] for c in in_file)
+        problems.append(
+            Problem(
+                shown,
+                int(rows[position]),
+                header,
+                value,
+                f"a row of its own: row {rows[position]} repeats the key ({header}) of row "
+                f"{rows[earlier]}; keep one of them, or merge them into one by hand (qv never "
+                "adds rows up)",
+            )
+        )
+    return problems
+
+
+def _check_risk_id_case(frame: pd.DataFrame, shown: str) -> list[Problem]:
+    """Risk ids that differ only in letter case: their briefs would be one file on Windows/macOS."""
+    ids = frame["risk_id"]
+    first = frame.index.to_series().groupby(ids.str.lower().to_numpy()).transform("first")
+    earlier = ids.loc[first.to_numpy()].to_numpy()
+    clash = ids.to_numpy() != earlier
     return [
         Problem(
             shown,
             int(row),
-            "ref",
-            str(ref),
-            f"a ref used once per visit; visit {frame.at[row, 'visit_id']} uses it twice",
+            "risk_id",
+            risk_id,
+            f"a risk id that differs from {other!r} on row {first[row]} by more than letter "
+            "case: visit briefs are named after risk ids, and Windows and macOS would give "
+            "both the same file",
         )
-        for row, ref in frame.loc[dup, "ref"].items()
+        for row, risk_id, other in zip(ids.index[clash], ids[clash], earlier[clash], strict=True)
     ]
 
 
 _RowRule = Callable[[pd.DataFrame, str], list[Problem]]
-#: Checks across the columns of one row: dataset -> (columns the check needs, check).  Rows
-#: with an unparseable cell in those columns are left out (that cell is reported already).
+#: Checks across cells: dataset -> (columns the check needs, check).  Rows with an
+#: unparseable cell in the columns a check needs are left out of it (that cell is reported
+#: already).
 _ROW_RULES: dict[str, tuple[tuple[tuple[str, ...], _RowRule], ...]] = {
     "risks": (
         (("status", "closed"), _check_closed),
         (("opened", "closed"), _check_closed_after_opened),
+        (("risk_id",), _check_risk_id_case),
     ),
-    "visit_actions": (
-        (("status", "closed"), _check_closed),
-        (("visit_id", "ref"), _check_unique_refs),
-    ),
-    "commitments": (
-        (("status", "closed"), _check_closed),
-        (("visit_id", "ref"), _check_unique_refs),
-    ),
+    "visit_actions": ((("status", "closed"), _check_closed),),
+    "commitments": ((("status", "closed"), _check_closed),),
 }

@@ -15,7 +15,9 @@ every ``://`` is written ``:\\/\\/`` and ``</script`` as ``<\\/script``: inside 
 string and regular-expression literals where they occur both spellings mean the same, and the
 page then contains no ``http://`` or ``https://`` at all.  Those literals (SVG namespaces, the
 Vega editor link of the disabled action menu) are never fetched: charts are drawn from inline
-data with the action menu off.  Every rendered pack is checked for URLs before it is returned.
+data with the action menu off.  Every rendered pack's markup is checked for references outside
+the page before it is returned; text, including every value from data, is escaped and is never
+a reference, so no data can fail that check.
 """
 
 from __future__ import annotations
@@ -27,13 +29,14 @@ import json
 import logging
 import os
 import re
+import string
 import subprocess
 import sys
 import tempfile
 from collections.abc import Mapping
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import nbformat
 from nbconvert import HTMLExporter
@@ -62,6 +65,41 @@ _VEGALITE_RE = re.compile(r"^application/vnd\.vegalite\.v\d+(\+json|\.json)$")
 _H2_RE = re.compile(r"<h2(?:\s[^>]*)?>(.*?)</h2>", re.S)
 _TAG_RE = re.compile(r"<[^>]+>")
 _URL_RE = re.compile(r"https?://|(?:src|href)\s*=\s*[\"']?\s*//|url\(\s*[\"']?\s*//|@import")
+# What check_offline reads of a page: elements whose content is code, start tags, attributes.
+_RAW_TEXT_RE = re.compile(r"<(script|style)\b([^>]*)>(.*?)</\1\s*>", re.S | re.I)
+_ATTRIBUTE_RE = re.compile(r"""([^\s"'>/=]+)(?:\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+)))?""")
+#: Attributes whose value a browser loads or follows.
+_URL_ATTRIBUTES = frozenset(
+    {
+        "action",
+        "archive",
+        "background",
+        "cite",
+        "codebase",
+        "data",
+        "formaction",
+        "href",
+        "icon",
+        "longdesc",
+        "lowsrc",
+        "manifest",
+        "ping",
+        "poster",
+        "src",
+        "srcset",
+        "xlink:href",
+        "xml:base",
+    }
+)
+# An attribute that may refer to something (in lower case), and the start tag around it.
+_REFERRING_NAMES = "|".join(map(re.escape, sorted(_URL_ATTRIBUTES | {"style", "content"})))
+_REFERRING_ATTRIBUTE_RE = re.compile(rf"\s(?:{_REFERRING_NAMES})\s*=")
+_ASCII_LOWER = str.maketrans(string.ascii_uppercase, string.ascii_lowercase)
+_START_TAG_RE = re.compile(r"<([a-zA-Z][^\s/>]*)([^>]*)>")
+# A reference outside the page: a scheme other than data:, or protocol-relative (// or \\).
+_EXTERNAL = r"(?!data:)[a-z][a-z0-9+.-]*:|[/\\]{2}"
+_EXTERNAL_RE = re.compile(_EXTERNAL, re.I)
+_CSS_EXTERNAL_RE = re.compile(rf"@import|url\(\s*[\"']?\s*(?:{_EXTERNAL})", re.I)
 _BUNDLE_FORMAT = 1
 _EMBED_OPTIONS = {"actions": False, "mode": "vega-lite", "renderer": "svg"}
 _EMBED_SCRIPT = (
@@ -296,20 +334,82 @@ def _label(key: str) -> str:
 
 
 def check_offline(page: str) -> None:
-    """Raise :class:`QvError` if ``page`` contains a URL scheme or a protocol-relative link.
+    """Raise :class:`QvError` if the markup of ``page`` refers to anything outside the page.
 
-    Packs must open with no network: a URL in narrative text, a table or an output (for
-    example a chart shown with altair's default HTML renderer) is refused, not fetched.
+    Packs must open with no network, so what qv and its notebooks write is checked: every
+    tag's URL attributes (``src``, ``href``, ``srcset``, ...), style sheets and ``style``
+    attributes (``@import``, ``url(...)``), script code, and chart specs (a ``url`` or ``href``
+    outside their data, which Vega would fetch or follow).  ``data:`` URIs, ``#`` anchors and
+    relative paths are allowed.  Text is not checked: a value from data, such as a risk
+    summary citing ``https://www.gmc-uk.org/nts``, is escaped text in a cell, shown and never
+    fetched, so data can never fail a pack.
     """
-    match = _URL_RE.search(page.lower())
-    if match:
-        start = max(match.start() - 80, 0)
-        context = page[start : match.end() + 80].replace("\n", " ")
-        raise QvError(
-            "a pack must not reference any URL (it has to open offline), but it contains "
-            f"{match.group(0)!r} in: ...{context}...  Cite sources by name, and show charts "
-            "through qvlib.charts (its renderer embeds them offline)."
-        )
+    for match in _RAW_TEXT_RE.finditer(page):
+        tag, attributes, code = match.group(1).lower(), match.group(2), match.group(3)
+        if tag == "style":
+            found = _CSS_EXTERNAL_RE.search(code)
+            if found:
+                _refuse(f"a style sheet with {found.group(0)!r}", code, found.start())
+            continue
+        if "application/json" in attributes.lower():
+            try:
+                spec = json.loads(code)
+            except ValueError:  # not a chart spec of ours: read it as code, below
+                pass
+            else:
+                key = _chart_link(spec)
+                if key:
+                    _refuse(f"a chart spec with a {key!r} (Vega fetches or follows it)", code, 0)
+                continue
+        found = _URL_RE.search(code.lower())
+        if found:
+            _refuse(f"a script with {found.group(0)!r}", code, found.start())
+    markup = _RAW_TEXT_RE.sub(lambda m: f"<{m.group(1)}{m.group(2)}>", page)
+    checked = -1
+    # ASCII lower case keeps every position, so hits index the markup itself.
+    for hit in _REFERRING_ATTRIBUTE_RE.finditer(markup.translate(_ASCII_LOWER)):
+        # Only inside a start tag: text, escaped, holds no "<" or ">" of its own.
+        start = markup.rfind("<", 0, hit.start())
+        tag = _START_TAG_RE.match(markup, start) if start > checked else None
+        if tag is None or tag.end() <= hit.start():
+            continue
+        checked = start
+        name = tag.group(1).lower()
+        for attribute in _ATTRIBUTE_RE.finditer(tag.group(2)):
+            key = attribute.group(1).lower()
+            value = html.unescape(next((v for v in attribute.group(2, 3, 4) if v), ""))
+            if key == "style":
+                found = _CSS_EXTERNAL_RE.search(value)
+            elif key in _URL_ATTRIBUTES or (name == "meta" and key == "content"):
+                found = _EXTERNAL_RE.match(value.strip()) or _URL_RE.search(value.lower())
+            else:
+                continue
+            if found:
+                _refuse(f"<{name} {key}=...> refers to {value.strip()[:80]!r}", tag.group(0), 0)
+
+
+def _chart_link(spec: Any) -> str | None:
+    """The first ``url`` or ``href`` key of a Vega-Lite spec outside its inline data."""
+    if isinstance(spec, dict):
+        for key, value in spec.items():
+            if key in ("url", "href"):
+                return key
+            found = None if key in ("datasets", "values") else _chart_link(value)
+            if found:
+                return found
+    elif isinstance(spec, list):
+        return next((key for key in map(_chart_link, spec) if key), None)
+    return None
+
+
+def _refuse(what: str, text: str, at: int) -> NoReturn:
+    context = text[max(at - 80, 0) : at + 120].replace("\n", " ")
+    raise QvError(
+        f"a pack must not reference any URL (it has to open offline), but {what} in: "
+        f"...{context}...  This is markup from a notebook or qvlib, not data (data is shown "
+        "as text): cite sources by name, embed images as data: URIs, and show charts through "
+        "qvlib.charts (its renderer embeds them offline)."
+    )
 
 
 class PackExporter:

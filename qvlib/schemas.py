@@ -7,6 +7,21 @@ through these models (``RiskSchema.likelihood``) rather than scattered strings.
 :data:`DATASETS` gives each dataset's model, its path under the data directory, whether it is
 required, and whether it is a trust's local data (one trust per row, never shown to another
 trust) or national public data.
+
+:data:`KEY_COLUMNS` gives each dataset's key: the columns that say what a row is about (a
+survey result is one survey, year, trust, site, programme group, specialty and indicator).  A
+key appears on one row only; loaders report a row that repeats the key of an earlier row, with
+both row numbers.  Rows are never combined: no export that qv reads is known to repeat a key
+legitimately, and summing or dropping repeats would hide a file appended to itself, which
+doubles headcounts, funding and red outcomes.  Data that does need combining (for example
+site-level rows of a trust-level dataset) is combined before it is loaded, so that the file
+says what the packs show.  A missing value in a nullable key column (a trust-level FFT or
+CQC row has no site) is a value like any other: two such rows with the rest of the key equal
+are repeats.
+
+Risk ids name files (visit briefs are ``<pack>-<risk id>.html``), so they are limited to
+:data:`RISK_ID_PATTERN` and :data:`RISK_ID_MAX_LENGTH`, and loaders refuse two that differ
+only in letter case (one file on Windows and macOS).
 """
 
 from __future__ import annotations
@@ -56,6 +71,10 @@ FFT_ANSWERS = ["very_good", "good", "neither", "poor", "very_poor", "dont_know"]
 CQC_KEY_QUESTIONS = ["safe", "effective", "caring", "responsive", "well-led", "overall"]
 CQC_RATINGS = ["outstanding", "good", "requires improvement", "inadequate", "not rated"]
 
+#: A risk id that can name a file: letters, digits, ".", "_" and "-", from a letter or digit.
+RISK_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]*$"
+RISK_ID_MAX_LENGTH = 64
+
 FY = r"^\d{4}/\d{2}$"  # financial year, e.g. 2024/25
 QUARTER = r"^\d{4}/\d{2} Q[1-4]$"  # financial quarter, e.g. 2024/25 Q3
 MONTH = r"^\d{4}-\d{2}$"  # calendar month, e.g. 2025-04
@@ -77,7 +96,7 @@ class _Base(pa.DataFrameModel):
 class TrustSchema(_Base):
     """``local/trusts.csv``: the trusts of the region."""
 
-    trust_code: Series[str] = pa.Field(unique=True, str_matches=r"^[A-Z0-9]{3,5}$")
+    trust_code: Series[str] = pa.Field(str_matches=r"^[A-Z0-9]{3,5}$")
     trust_name: Series[str]
     trust_type: Series[str] = pa.Field(isin=TRUST_TYPES)
     icb: Series[str]
@@ -121,7 +140,9 @@ class ProgrammeSchema(_Base):
 class RiskSchema(_Base):
     """``local/risks.csv``: the education and training risk/concern register."""
 
-    risk_id: Series[str] = pa.Field(unique=True)
+    risk_id: Series[str] = pa.Field(
+        str_matches=RISK_ID_PATTERN, str_length={"max_value": RISK_ID_MAX_LENGTH}
+    )
     trust_code: Series[str]
     site: Series[str]
     specialty: Series[str]
@@ -163,7 +184,7 @@ class SiteSchema(_Base):
     """``local/sites.csv`` (optional): the code and name of each site of a trust (ODS)."""
 
     trust_code: Series[str]
-    site_code: Series[str] = pa.Field(unique=True)
+    site_code: Series[str]
     site_name: Series[str]
 
 
@@ -244,7 +265,7 @@ class VisitSchema(_Base):
     are ';'-separated lists.
     """
 
-    visit_id: Series[str] = pa.Field(unique=True)
+    visit_id: Series[str]
     trust_code: Series[str]
     visit_type: Series[str] = pa.Field(isin=["triggered", "learner_educator", "aeqr", "desktop"])
     date: Series[pa.DateTime]
@@ -403,6 +424,45 @@ DATASETS: dict[str, DatasetSpec] = {
     ),
     "cqc_ratings": DatasetSpec(CqcRatingSchema, True, "national/cqc_ratings.csv", False),
     "staff_survey": DatasetSpec(StaffSurveySchema, True, "national/staff_survey.csv", False),
+}
+
+#: The key of each dataset: the columns whose values one row alone may have (see above).
+KEY_COLUMNS: dict[str, tuple[str, ...]] = {
+    "trusts": ("trust_code",),
+    "learners": ("trust_code", "year", "profession_group", "programme"),
+    "funding": ("trust_code", "year", "stream", "profession_group"),
+    "programmes": ("trust_code", "site", "profession_group", "programme", "specialty"),
+    "risks": ("risk_id",),
+    "exception_reports": ("trust_code", "quarter", "grade", "specialty"),
+    "self_assessment": ("trust_code", "year", "domain"),
+    "lda_compliance": ("trust_code", "year", "schedule_item"),
+    "survey_results": (
+        "survey",
+        "year",
+        "trust_code",
+        "site",
+        "programme_group",
+        "specialty",
+        "indicator",
+    ),
+    "good_practice": ("trust_code", "date", "site", "specialty", "summary"),
+    "visits": ("visit_id",),
+    "visit_actions": ("visit_id", "ref"),
+    "risk_history": ("risk_id", "date"),
+    "sites": ("site_code",),
+    "commitments": ("visit_id", "ref"),
+    "meeting_attendees": ("visit_id", "organisation", "role"),
+    "hotspots": ("trust_code", "site", "specialty"),
+    "fft": ("org_code", "period", "setting"),
+    "nhs_website_ratings": ("org_code", "site_code", "period"),
+    "cqc_ratings": (
+        "provider_id",
+        "location_id",
+        "service_group",
+        "key_question",
+        "publication_date",
+    ),
+    "staff_survey": ("org_code", "year", "element", "sub_score"),
 }
 
 #: The column of each local dataset that says whose data a row is (visit_actions and

@@ -43,7 +43,7 @@ holds NETS: NTS extracts replace that file's NTS rows for the years they cover
 
 **Reading.**  Sheets are read with pandas and python-calamine; headers are found below notice
 rows and matched by normalised name, with each publication's known aliases; the rows are then
-parsed and validated by the canonical loaders' rules (:func:`qvlib.loaders.read_cells`), so
+parsed and validated by the canonical loaders' rules (:func:`qvlib.loaders.parse_cells`), so
 every problem names the file, sheet, row, column (as published), value and what was expected.
 
 **Provenance.**  Each file read gives a record (publication, dataset, file, sheets, SHA-256,

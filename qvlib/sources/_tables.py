@@ -6,7 +6,7 @@ pandas with python-calamine; a CSV file is a workbook of one unnamed sheet).  A 
 columns it needs as :class:`Column` (a name and the headers it is published under);
 :func:`find_table` finds the header row below any notice rows, matching headers case-, space-
 and punctuation-insensitively, and reports each missing column by its published name.
-:func:`to_canonical` hands the rows' text to :func:`qvlib.loaders.read_cells`, so published and
+:func:`to_canonical` hands the rows' text to :func:`qvlib.loaders.parse_cells`, so published and
 canonical files are parsed and checked by the same rules, and tells every problem in the
 published file's terms: file, sheet, spreadsheet row and header.
 """
@@ -29,8 +29,9 @@ import pandas as pd
 import python_calamine
 
 from qvlib.config import Parameters
+from qvlib.csvfiles import decode_text
 from qvlib.errors import Problem
-from qvlib.loaders import decode_text, normalise_header, read_cells
+from qvlib.loaders import normalise_header, parse_cells
 
 #: File types read as published files.
 WORKBOOK_SUFFIXES = frozenset({".ods", ".xlsx", ".xlsm"})
@@ -445,7 +446,7 @@ class Origins:
         return self.table(position).problem(int(self.row[position]), name, value, expected)
 
     def remap(self, problem: Problem) -> list[Problem]:
-        """A problem found by :func:`qvlib.loaders.read_cells`, told in the file's terms."""
+        """A problem found by :func:`qvlib.loaders.parse_cells`, told in the file's terms."""
         if problem.row is not None:
             return [self.problem(problem.row, problem.column, problem.value, problem.expected)]
         return [
@@ -473,7 +474,7 @@ def to_canonical(
         )
         for name in names
     }
-    frame, found = read_cells(dataset, pd.DataFrame(cells, dtype=object), params=params)
+    frame, found = parse_cells(dataset, pd.DataFrame(cells, dtype=object), params=params)
     problems = [q for p in found for q in origins.remap(p)]
     return frame, problems, origins
 

@@ -23,6 +23,7 @@ import re
 import numpy as np
 
 from qvlib.errors import Problem
+from qvlib.schemas import KEY_COLUMNS
 from qvlib.sources._tables import (
     ODS_CODE,
     Column,
@@ -32,6 +33,7 @@ from qvlib.sources._tables import (
     SourceFile,
     Table,
     Workbook,
+    duplicate_problems,
     find_date,
     find_month,
     find_table,
@@ -103,7 +105,9 @@ def read(files: list[SourceFile], context: Context) -> Read:
             records.append(record(file, PUBLICATION, DATASET, sheets, period, rows, notes))
     if not parts:
         return Read(None, problems)
-    frame, found, _ = to_canonical(DATASET, parts, context.params)
+    frame, found, origins = to_canonical(DATASET, parts, context.params)
+    keys = list(KEY_COLUMNS[DATASET])
+    found += duplicate_problems(frame, keys, origins, "location, service, key question and date")
     return Read(sort_stable(frame, ["provider_id"]), problems + found, records)
 
 

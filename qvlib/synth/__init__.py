@@ -74,13 +74,17 @@ def write_sample_data(
     years: int = 4,
     seed: int = 20251,
     published_formats: bool = False,
+    force: bool = False,
 ) -> None:
     """Write a synthetic dataset under ``out``, in the canonical layout by default.
 
     Parameters
     ----------
     out
-        Directory to write (created if missing); existing files of the same names are replaced.
+        Directory to write, created if missing.  A folder that already holds files is written
+        only with ``force``, and only if its ``dataset.yaml`` says ``synthetic: true``: files
+        there of the same names are then replaced.  Other folders may hold real data and are
+        never written, whatever ``force`` says.
     trusts
         ``None`` for the region's trusts (``parameters/trusts/*.yaml``); a number N for the
         region's trusts first, then synthetic trusts ``X0001``... up to N in all (``220`` gives a
@@ -94,16 +98,20 @@ def write_sample_data(
         Write the national data (CQC ratings, FFT, NHS Staff Survey, GMC NTS, plus ODS trust
         and successor lists) as it is published, not as canonical CSV files (see
         :mod:`qvlib.synth.published`); the same data loads either way.
+    force
+        Replace an earlier synthetic dataset in ``out``.
 
     Raises
     ------
     QvError
-        If ``trusts`` or ``years`` is below 1.
+        If ``trusts`` or ``years`` is below 1, or ``out`` may not be written (see above).
     """
     if years < 1:
         raise QvError(f"--years must be at least 1, not {years}")
     if trusts is not None and trusts < 1:
         raise QvError(f"--trusts must be at least 1, not {trusts}")
+    out = Path(out)
+    _check_out(out, force)
     params = load_parameters()
     region = params.region
     period = Period(region.review_year, years)
@@ -111,7 +119,6 @@ def write_sample_data(
     tables = {name: Table(name, _DECIMALS.get(name)) for name in _GENERATED}
     for trust in plans:
         _generate_trust(trust, period, region, seed, tables)
-    out = Path(out)
     for name, table in tables.items():
         if not (published_formats and name in PUBLISHED):
             table.write(out)
@@ -119,6 +126,30 @@ def write_sample_data(
         write_published(out, tables, period, params)
     _write_manifest(out, plans, period, seed, trusts, published_formats)
     log.info("wrote %d trusts, %d years of synthetic data to %s", len(plans), years, out)
+
+
+def _check_out(out: Path, force: bool) -> None:
+    """Refuse to write where real data may be, and over earlier sample data without ``force``."""
+    if out.exists() and not out.is_dir():
+        raise QvError(f"--out {out}: this is a file; give a folder to write the dataset in")
+    if not out.exists() or not any(out.iterdir()):
+        return
+    meta = out / "dataset.yaml"
+    try:
+        synthetic = yaml.safe_load(meta.read_text(encoding="utf-8")).get("synthetic") is True
+    except (OSError, UnicodeDecodeError, yaml.YAMLError, AttributeError):
+        synthetic = False
+    if not synthetic:
+        raise QvError(
+            f"--out {out}: this folder is not empty and has no dataset.yaml saying "
+            "'synthetic: true', so it may hold real data; qv sample-data never writes there, "
+            "not even with --force.  Give an empty or new folder."
+        )
+    if not force:
+        raise QvError(
+            f"--out {out}: this folder already holds a synthetic dataset; add --force to "
+            "replace it, or give an empty or new folder"
+        )
 
 
 def _generate_trust(

@@ -7,6 +7,7 @@ import yaml
 from hypothesis import given
 from hypothesis import strategies as st
 
+from qvlib.cli import main
 from qvlib.config import (
     PARAMETERS_DIR,
     check_review_year,
@@ -121,6 +122,21 @@ def test_review_year_accepts_consecutive_years_only(start):
     )
     with pytest.raises(ValueError):
         check_review_year(f"{start}/{(start + 2) % 100:02d}")
+
+
+@pytest.mark.parametrize(
+    "text", ["2025/26\n", "2025/26\r\n", " 2025/26", "2025/26 ", "2025/26/", "２０２５/２６"]
+)
+def test_review_year_is_the_whole_text_in_ascii_digits(text):
+    with pytest.raises(ValueError, match="not a financial year"):
+        check_review_year(text)
+
+
+def test_qv_reviews_refuses_a_year_with_a_newline_before_writing_anything(tmp_path, capsys):
+    args = ["reviews", "--year", "2025/26\n", "--pack", "region-overview"]
+    assert main([*args, "--out", str(tmp_path / "out")]) == 2
+    assert "--year: '2025/26\\n' is not a financial year" in capsys.readouterr().err
+    assert not (tmp_path / "out").exists()
 
 
 def test_question_bank_domains_must_be_configured_domains(params_dir):

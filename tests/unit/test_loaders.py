@@ -2,20 +2,19 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from datetime import date
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
+from csvedit import set_cell, write
 from hypothesis import given
 from hypothesis import strategies as st
 
 from qvlib import loaders
 from qvlib.errors import DataValidationError, Problem
-from qvlib.schemas import DATASETS
+from qvlib.schemas import DATASETS, KEY_COLUMNS
 
 VALID = Path(__file__).resolve().parents[1] / "fixtures" / "loaders" / "valid"
 
@@ -29,24 +28,6 @@ def fixture_text(name: str) -> str:
     if name == "nhs_website_ratings":
         return NHS_WEBSITE_RATINGS
     return (VALID / loaders.dataset_file(name)).read_text(encoding="utf-8")
-
-
-def set_cell(text: str, row: int, column: str, value: str) -> str:
-    """Replace one cell; ``row`` as a spreadsheet shows it (header = 1)."""
-    rows = list(csv.reader(io.StringIO(text)))
-    rows[row - 1][rows[0].index(column)] = value
-    out = io.StringIO()
-    csv.writer(out, lineterminator="\n").writerows(rows)
-    return out.getvalue()
-
-
-def write(tmp_path: Path, text: str | bytes, name: str = "data.csv", encoding="utf-8") -> Path:
-    path = tmp_path / name
-    if isinstance(text, bytes):
-        path.write_bytes(text)
-    else:
-        path.write_text(text, encoding=encoding, newline="")
-    return path
 
 
 def problems_of(name: str, path: Path) -> list[Problem]:
@@ -168,6 +149,8 @@ BAD_VALUES = [
     ("cqc_ratings", 2, "rating", "excellent", "one of: outstanding, good"),
     ("staff_survey", 2, "score", "11", "at most 10"),
     ("staff_survey", 3, "responses", "£20", "a whole number"),
+    ("risks", 3, "risk_id", "../../evil", "a risk id that can name a file"),
+    ("risks", 3, "risk_id", "R" * 65, "text of at most 64 characters"),
 ]
 
 
@@ -179,6 +162,22 @@ def test_bad_value_is_reported_with_file_row_column_value(tmp_path, name, row, c
         (str(path), row, column, text)
     ]
     assert words in problems[0].expected
+
+
+def test_every_dataset_declares_a_key_of_its_own_columns():
+    assert set(KEY_COLUMNS) == set(DATASETS)
+    for name, key in KEY_COLUMNS.items():
+        assert key and set(key) <= set(DATASETS[name].schema.to_schema().columns), name
+
+
+@pytest.mark.parametrize("name", list(DATASETS))
+def test_a_row_repeating_the_key_of_another_is_a_problem_naming_both_rows(tmp_path, name):
+    lines = fixture_text(name).splitlines(keepends=True)
+    problems = problems_of(name, write(tmp_path, "".join(lines) + lines[1]))
+    assert [(p.row, p.column) for p in problems] == [(len(lines) + 1, ", ".join(KEY_COLUMNS[name]))]
+    assert f"row {len(lines) + 1} repeats the key ({', '.join(KEY_COLUMNS[name])}) of row 2" in (
+        problems[0].expected
+    )
 
 
 # --------------------------------------------------------------------------- the file itself
@@ -291,17 +290,12 @@ def test_header_only_file_is_an_empty_dataset(tmp_path):
 def test_every_bad_cell_of_a_file_is_reported_together(tmp_path):
     text = set_cell(fixture_text("risks"), 2, "opened", "31/02/2024")
     text = set_cell(text, 2, "consequence", "9")  # same row: still reported
-    text = set_cell(text, 3, "risk_id", "R-001")  # a duplicate id: both rows named
+    text = set_cell(text, 3, "risk_id", "R-001")  # a duplicate id: the repeat names row 2
     text = set_cell(text, 4, "patient_safety", "maybe")
     problems = problems_of("risks", write(tmp_path, text))
     found = {(p.row, p.column) for p in problems}
-    assert found == {
-        (2, "opened"),
-        (2, "consequence"),
-        (2, "risk_id"),
-        (3, "risk_id"),
-        (4, "patient_safety"),
-    }
+    assert found == {(2, "opened"), (2, "consequence"), (3, "risk_id"), (4, "patient_safety")}
+    assert "row 3 repeats the key (risk_id) of row 2" in str(problems[-2])
 
 
 def test_loaded_frames_have_the_schema_dtypes(tmp_path):
@@ -323,7 +317,8 @@ def test_loaded_frames_have_the_schema_dtypes(tmp_path):
         ("risks", 2, {"closed": "01/06/2024"}, "closed", "while the status is open"),
         ("risks", 3, {"closed": "01/01/2024"}, "closed", "on or after the opened date 10/02/2024"),
         ("visit_actions", 4, {"status": "closed"}, "closed", "because the status is closed"),
-        ("visit_actions", 3, {"ref": "IMR1"}, "ref", "once per visit"),
+        ("visit_actions", 3, {"ref": "IMR1"}, "visit_id, ref", "repeats the key (visit_id, ref)"),
+        ("risks", 3, {"risk_id": "r-001"}, "risk_id", "'R-001' on row 2 by more than letter case"),
     ],
 )
 def test_rules_across_a_row(tmp_path, name, row, cells, column, words):
@@ -380,11 +375,20 @@ def test_percent_and_pound_signs_only_where_allowed(text):
         loaders.parse_number(text, percent=False, pounds=False)
 
 
+MONTHS = "January February March April May June July August September October November December"
+
+
 @given(st.dates(min_value=date(1900, 1, 1), max_value=date(2199, 12, 31)))
-def test_any_real_date_parses_to_itself(day):
+def test_any_real_date_parses_to_itself_in_every_day_first_spelling(day):
+    month = MONTHS.split()[day.month - 1]
     for text in (
         f"{day:%d/%m/%Y}",
         f"{day.day}/{day.month}/{day.year}",
+        f"{day:%d-%m-%Y}",
+        f"{day:%d.%m.%Y}",
+        f"{day.day} {month} {day.year}",
+        f"{day:%d}-{month[:3]}-{day.year}",
+        f"{day.day} {month[:3].upper()} {day.year}",
         day.isoformat(),
         f"{day:%d/%m/%Y} 00:00",
     ):
@@ -402,6 +406,9 @@ def test_any_real_date_parses_to_itself(day):
         "2024-13-01",
         "yesterday",
         "1/1/2024x",
+        "01/04-2024",
+        "1 Apirl 2024",
+        "１/１/２０２４",
     ],
 )
 def test_impossible_or_ambiguous_dates_are_rejected(text):
@@ -412,7 +419,8 @@ def test_impossible_or_ambiguous_dates_are_rejected(text):
 def test_a_national_scale_file_loads(tmp_path):
     """220 trusts' worth of survey rows (about 60,000) load; `make bench` measures the speed."""
     header, *rows = fixture_text("survey_results").splitlines()
-    path = write(tmp_path, "\n".join([header, *rows * 20_000]) + "\n")
+    copies = [row.replace("marker-", f"marker{n}-") for n in range(20_000) for row in rows]
+    path = write(tmp_path, "\n".join([header, *copies]) + "\n")
     frame = loaders.load_survey_results(path)
     assert len(frame) == 60_000
 
@@ -424,7 +432,7 @@ def test_cells_read_another_way_are_parsed_and_checked_as_a_csv_file_is(tmp_path
     cells.index = cells.index + 2  # spreadsheet rows: the header is row 1
 
     from_csv, csv_problems = loaders.read_dataset("fft", path)
-    frame, problems = loaders.read_cells("fft", cells, shown=str(path))
+    frame, problems = loaders.parse_cells("fft", cells, shown=str(path))
 
     pd.testing.assert_frame_equal(frame, from_csv)
     assert problems == csv_problems

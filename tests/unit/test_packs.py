@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import json
 import re
 
@@ -13,7 +14,7 @@ from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_outp
 
 from qvlib import packs
 from qvlib.errors import QvError
-from qvlib.tables import show_table
+from qvlib.tables import show_findings, show_table
 
 HEADER = {
     "title": "Annual education quality review",
@@ -29,7 +30,7 @@ import sys
 import numpy as np
 import pandas as pd
 import qvlib.charts as qc
-from qvlib.tables import show_table
+from qvlib.tables import show_findings, show_table
 print("STDERR_MARKER", file=sys.stderr)
 """
 SPC = """\
@@ -189,6 +190,55 @@ def test_a_url_in_the_narrative_is_refused():
     nb = new_notebook(cells=[new_markdown_cell("See [CQC](https://www.cqc.org.uk).")])
     with pytest.raises(QvError, match="must not reference any URL"):
         packs.PackExporter().render(nb, synthetic=False, **HEADER)
+
+
+HOSTILE_TEXT = (
+    "See https://www.gmc-uk.org/nts; @import url(//x); <img src='https://x/y.png'> "
+    "[NTS](https://www.gmc-uk.org) //cdn.example"
+)
+
+
+def test_urls_and_css_in_data_are_escaped_text_in_tables_and_findings():
+    risks = pd.DataFrame({"risk_id": ["R1"], "summary": [HOSTILE_TEXT]})
+    table = show_table(risks, caption="Open risks", sortable=True).html
+    findings = show_findings([{"severity": "concern", "text": HOSTILE_TEXT}]).html
+    page = _table_page(table + findings)
+    assert page.count(html.escape(HOSTILE_TEXT, quote=False)) == 2  # cell and finding, as text
+    assert "<img src" not in page and "<style" not in page.split("</style>", 1)[1]
+    assert re.findall(r"<a\b[^>]*>", page) == ['<a href="#s-trusts">']  # only the contents
+
+
+@pytest.mark.parametrize(
+    "markup",
+    [
+        '<img src="https://example.org/logo.png" alt="logo">',
+        "<img src='//example.org/logo.png'>",
+        '<img srcset="a.png 1x, https://example.org/b.png 2x">',
+        '<a href="HTTPS&#58;//example.org">report</a>',
+        '<link rel="stylesheet" href="//cdn.example.org/x.css">',
+        '<script src="https://cdn.example.org/x.js"></script>',
+        "<script>fetch('https://example.org/track')</script>",
+        "<style>@import 'print.css';</style>",
+        '<div style="background: url(https://example.org/x.png)">x</div>',
+        '<svg><image xlink:href="http://example.org/x.png"/></svg>',
+        '<meta http-equiv="refresh" content="0; url=https://example.org">',
+        '<script type="application/json" class="qv-chart-spec">'
+        '{"data": {"url": "https://example.org/data.csv"}, "mark": "bar"}</script>',
+    ],
+)
+def test_a_reference_outside_the_page_written_as_markup_is_refused(markup):
+    with pytest.raises(QvError, match="must not reference any URL"):
+        _table_page(f"<p>{markup}</p>")
+
+
+def test_data_urls_anchors_and_chart_data_holding_urls_are_allowed():
+    spec = {"data": {"values": [{"url": "https://x", "href": "//y"}]}, "mark": "bar"}
+    packs.check_offline(
+        '<a href="#s-risks">Risks</a><img src="data:image/png;base64,AAAA">'
+        '<div style="background:url(data:image/png;base64,AA)"></div>'
+        f'<script type="application/json" class="qv-chart-spec">{json.dumps(spec)}</script>'
+        '<td data-sort="https://www.gmc-uk.org">https://www.gmc-uk.org</td>'
+    )
 
 
 def test_vega_bundle_is_inert_and_cached_on_disk():

@@ -122,7 +122,7 @@ def test_the_same_trust_and_month_in_two_files_is_reported(tmp_path):
 @pytest.mark.parametrize(
     ("column", "value", "expected"),
     [
-        ("Very Good", "lots", "a number"),
+        ("Very Good", "lots", "a number (a suppressed cell is written * or -)"),
         ("Total Responses", "*", "a number; this column cannot be empty or suppressed"),
     ],
 )

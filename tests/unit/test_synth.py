@@ -16,7 +16,7 @@ from qvlib.cli import main
 from qvlib.config import ROOT
 from qvlib.datasets import load
 from qvlib.errors import QvError
-from qvlib.schemas import DATASETS
+from qvlib.schemas import DATASETS, KEY_COLUMNS
 from qvlib.synth import write_sample_data
 from qvlib.synth.surveys import nts_outcomes
 
@@ -89,10 +89,11 @@ def test_a_different_seed_gives_different_data(sample, tmp_path):
 
 
 @pytest.mark.parametrize("name", GENERATED)
-def test_every_generated_dataset_validates_against_its_schema(sample, name):
+def test_every_generated_dataset_validates_against_its_schema_and_key(sample, name):
     frame = read_canonical(sample, name)
     assert len(frame) > 0
     DATASETS[name].schema.validate(frame, lazy=True)
+    assert not frame.duplicated(list(KEY_COLUMNS[name])).any()
 
 
 def test_files_are_utf8_with_unix_newlines_iso_dates_and_no_bom(sample):
@@ -318,6 +319,40 @@ def test_bad_arguments_are_reported(tmp_path):
         write_sample_data(tmp_path, years=0)
     with pytest.raises(QvError, match="trusts"):
         write_sample_data(tmp_path, trusts=0)
+
+
+@pytest.mark.parametrize("force", [False, True], ids=["plain", "force"])
+@pytest.mark.parametrize(
+    "meta",
+    ["name: real\nsynthetic: false\n", "name: real\n", "synthetic: [\n", None],
+    ids=["synthetic-false", "no-synthetic-key", "unreadable", "no-dataset-yaml"],
+)
+def test_sample_data_never_writes_into_a_folder_not_marked_synthetic(tmp_path, capsys, meta, force):
+    root = tmp_path / "data"
+    (root / "local").mkdir(parents=True)
+    (root / "local" / "risks.csv").write_text("REAL RISKS\n")
+    if meta is not None:
+        (root / "dataset.yaml").write_text(meta)
+    before = _files(root)
+
+    assert main(["sample-data", "--out", str(root), *(["--force"] if force else [])]) == 2
+
+    assert "may hold real data; qv sample-data never writes there" in capsys.readouterr().err
+    assert _files(root) == before
+
+
+def test_sample_data_replaces_a_synthetic_dataset_only_with_force(tmp_path, capsys):
+    root = tmp_path / "data"
+    args = ["sample-data", "--out", str(root), "--trusts", "1", "--years", "1"]
+    assert main(args) == 0  # a new folder
+    (root / "local" / "risks.csv").write_text("EDITED\n")
+
+    assert main(args) == 2
+    assert "already holds a synthetic dataset; add --force" in capsys.readouterr().err
+    assert (root / "local" / "risks.csv").read_text() == "EDITED\n"
+
+    assert main([*args, "--force"]) == 0
+    assert (root / "local" / "risks.csv").read_text().startswith("risk_id,")
 
 
 _score = st.floats(0, 100, allow_nan=False)
