@@ -16,10 +16,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from qvlib.errors import ConfigError
-
-#: The repository root: parameters, sample data and notebooks are found relative to it.
-ROOT = Path(__file__).resolve().parent.parent
-PARAMETERS_DIR = ROOT / "parameters"
+from qvlib.project import current_project
 
 TRUST_TYPES = ("acute", "mental health", "community", "ambulance")
 REVIEW_YEAR_RE = re.compile(r"^(\d{4})/(\d{2})$")
@@ -168,11 +165,6 @@ class RegionConfig(_Strict):
             )
         return self
 
-    def data_path(self) -> Path:
-        """The configured data directory, resolved against the repository root."""
-        path = Path(self.data_dir)
-        return path if path.is_absolute() else ROOT / path
-
     @cached_property
     def visit_type_aliases(self) -> dict[str, str]:
         """Lower-cased name a visit type may be recorded under -> canonical type."""
@@ -279,8 +271,8 @@ def _allowed_keys(model: type[BaseModel], loc: tuple) -> list[str]:
 
 
 def load_region(path: Path | None = None) -> RegionConfig:
-    """Parse ``parameters/region.yaml`` (or ``path``) into a :class:`RegionConfig`."""
-    path = Path(path) if path else PARAMETERS_DIR / "region.yaml"
+    """Parse the project's ``parameters/region.yaml`` (or ``path``) into a :class:`RegionConfig`."""
+    path = Path(path) if path else current_project().parameters_dir / "region.yaml"
     try:
         return RegionConfig.model_validate(_read_yaml(path))
     except ValidationError as exc:
@@ -303,11 +295,12 @@ def load_trust(path: Path) -> TrustConfig:
 
 
 def load_parameters(directory: Path | None = None) -> Parameters:
-    """Parse ``region.yaml`` and every ``trusts/*.yaml`` under ``directory`` (default parameters/).
+    """Parse ``region.yaml`` and every ``trusts/*.yaml`` under ``directory`` (default: the
+    project's ``parameters/``).
 
     All files are checked; problems in several files are reported together.
     """
-    directory = Path(directory) if directory else PARAMETERS_DIR
+    directory = Path(directory) if directory else current_project().parameters_dir
     errors: list[str] = []
     region = None
     try:
@@ -330,12 +323,16 @@ def load_parameters(directory: Path | None = None) -> Parameters:
     return Parameters(region=region, trusts=trusts)
 
 
-@lru_cache(maxsize=1)
 def default_parameters() -> Parameters:
-    """The repository's parameters (region and trusts), parsed once per process."""
-    return load_parameters()
+    """The current project's parameters (region and trusts), parsed once per process."""
+    return _parameters_of(current_project().parameters_dir)
+
+
+@lru_cache(maxsize=4)
+def _parameters_of(directory: Path) -> Parameters:
+    return load_parameters(directory)
 
 
 def load_region_cached() -> RegionConfig:
-    """The repository's region settings, parsed once per process."""
+    """The current project's region settings, parsed once per process."""
     return default_parameters().region

@@ -6,6 +6,10 @@
 content-addressed Parquet snapshot that notebooks read back without re-parsing the CSV files.
 ``Dataset.trust(code)`` gives a :class:`TrustData` holding only that trust's local rows (plus
 its national rows), so a pack cannot show another trust's data by accident.
+
+Which data: ``load()`` without a path reads the data directory the command line uses too
+(:func:`default_data_dir`: ``QV_DATA``, else ``data_dir`` in the project's ``region.yaml``) and
+says which it read.  A relative path is taken from the project folder (:mod:`qvlib.project`).
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ import json
 import logging
 import os
 import shutil
+import sys
 import tempfile
 from functools import cached_property
 from pathlib import Path
@@ -24,13 +29,16 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from qvlib.config import ROOT, Parameters, default_parameters, load_region
+from qvlib.config import Parameters, default_parameters
 from qvlib.errors import DataValidationError, Problem, QvError, format_problems
 from qvlib.loaders import dataset_file, read_dataset
+from qvlib.project import current_project
 from qvlib.schemas import DATASETS, TRUST_COLUMN
 
 logger = logging.getLogger(__name__)
 
+#: Environment variable naming the data directory (wins over ``data_dir`` in region.yaml).
+ENV_DATA = "QV_DATA"
 META_FILE = "dataset.yaml"
 SNAPSHOT_META = "meta.json"
 SNAPSHOT_FORMAT = 1
@@ -99,12 +107,27 @@ class Dataset:
         Dataset name -> frame (every name in :data:`qvlib.schemas.DATASETS`; an absent
         optional dataset is an empty frame with the canonical columns).  Each is also an
         attribute: ``ds.risks``.
+    files
+        The files the data was read from, relative to ``root`` (what a run's manifest hashes).
+
+    Examples
+    --------
+    >>> ds = load("data/sample")
+    >>> ds.risks.columns[:3].tolist()
+    ['risk_id', 'trust_code', 'site']
     """
 
-    def __init__(self, root: Path, meta: dict[str, Any], tables: dict[str, pd.DataFrame]):
+    def __init__(
+        self,
+        root: Path,
+        meta: dict[str, Any],
+        tables: dict[str, pd.DataFrame],
+        files: tuple[str, ...] = (),
+    ):
         self.root = Path(root)
         self.meta = meta
         self.tables = tables
+        self.files = tuple(files)
 
     def __getattr__(self, name: str) -> pd.DataFrame:
         tables = self.__dict__.get("tables", {})
@@ -174,7 +197,7 @@ class Dataset:
         The snapshot is written to a temporary directory and renamed into place, so a reader
         never sees half a snapshot; an existing snapshot of the same content is reused.
         """
-        directory = _resolve(directory)
+        directory = current_project().path(directory)
         directory.mkdir(parents=True, exist_ok=True)
         target = directory / self.content_hash()
         if (target / SNAPSHOT_META).exists():
@@ -195,25 +218,69 @@ class Dataset:
         return target
 
 
-def load(path: str | Path, *, params: Parameters | None = None) -> Dataset:
+def default_data_dir() -> tuple[Path, str]:
+    """The data directory used when none is given, and where that choice comes from.
+
+    ``QV_DATA`` when set (a relative path is taken from the current folder, as in a shell),
+    else ``data_dir`` in the project's ``parameters/region.yaml`` (relative to the project
+    folder).  ``qv validate``, ``qv reviews`` and :func:`load` all use this.
+
+    Examples
+    --------
+    >>> path, source = default_data_dir()
+    >>> path.relative_to(current_project().root).as_posix(), source
+    ('data/sample', 'data_dir in parameters/region.yaml')
+    """
+    project = current_project()
+    from_env = os.environ.get(ENV_DATA)
+    if from_env:
+        return Path(from_env).expanduser().resolve(), ENV_DATA
+    where = project.display(project.parameters_dir / "region.yaml")
+    return project.path(default_parameters().region.data_dir), f"data_dir in {where}"
+
+
+def load(path: str | Path | None = None, *, params: Parameters | None = None) -> Dataset:
     """Load and validate every dataset under ``path`` (or read a snapshot written by qv).
 
     Parameters
     ----------
     path
         A data directory (``dataset.yaml``, ``local/``, ``national/``) or a snapshot directory
-        from :meth:`Dataset.write_snapshot`.  A relative path is taken from the repository
-        root, not the working directory.
+        from :meth:`Dataset.write_snapshot`.  A relative path is taken from the project folder
+        (:mod:`qvlib.project`), not the working directory.  ``None``: the data the command line
+        uses (:func:`default_data_dir`); which one is printed to stderr, since the caller did
+        not say.
     params
         Parameters supplying former trust codes, domains, ISF levels and visit type names;
-        default: the repository's ``parameters/``.
+        default: the project's ``parameters/``.
+
+    Returns
+    -------
+    Dataset
+        Every dataset as a validated frame.
 
     Raises
     ------
     DataValidationError
         Every problem in every file (file, row, column, value, expected), together.
+
+    Examples
+    --------
+    >>> ds = load("data/sample")
+    >>> ds.trust_codes[:3]
+    ['R0D', 'R1C', 'R1F']
+    >>> load("no/such/folder")
+    Traceback (most recent call last):
+    ...
+    qvlib.errors.DataValidationError: 1 problem in 1 file:
+    ...
     """
-    root = _resolve(path)
+    if path is None:
+        root, source = default_data_dir()
+        # The caller did not name the data: say which was read, wherever qv is used from.
+        print(f"qv: loading {root} ({source})", file=sys.stderr)
+    else:
+        root = current_project().path(path)
     if (root / SNAPSHOT_META).is_file() and not (root / META_FILE).exists():
         return load_snapshot(root)
     if not root.is_dir():
@@ -235,19 +302,33 @@ def load(path: str | Path, *, params: Parameters | None = None) -> Dataset:
     if problems:
         raise DataValidationError(problems)
     tables = {name: frame.reset_index(drop=True) for name, frame in frames.items()}
+    files = [META_FILE] + [
+        dataset_file(name) for name in DATASETS if (root / dataset_file(name)).is_file()
+    ]
     logger.info("loaded %s: %d rows", root, sum(len(f) for f in tables.values()))
-    return Dataset(root, meta, tables)
+    return Dataset(root, meta, tables, tuple(files))
 
 
 def load_snapshot(path: str | Path) -> Dataset:
-    """Read a snapshot written by :meth:`Dataset.write_snapshot` back into a :class:`Dataset`."""
-    root = _resolve(path)
+    """Read a snapshot written by :meth:`Dataset.write_snapshot` back into a :class:`Dataset`.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> ds = load("data/sample")
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     again = load_snapshot(ds.write_snapshot(folder))
+    ...     again.content_hash() == ds.content_hash()
+    True
+    """
+    root = current_project().path(path)
     try:
         info = json.loads((root / SNAPSHOT_META).read_text(encoding="utf-8"))
         tables = {name: _read_parquet(root / f"{name}.parquet") for name in info["datasets"]}
     except (OSError, ValueError, KeyError) as exc:
         raise QvError(f"{root}: not a readable qv snapshot ({exc}); rebuild it") from None
-    return Dataset(root, info["meta"], tables)
+    files = (SNAPSHOT_META, *(f"{name}.parquet" for name in info["datasets"]))
+    return Dataset(root, info["meta"], tables, files)
 
 
 def validate_dir(path: Path | None = None) -> tuple[str, bool]:
@@ -256,14 +337,23 @@ def validate_dir(path: Path | None = None) -> tuple[str, bool]:
     Parameters
     ----------
     path
-        The data directory; ``None`` for ``data_dir`` in ``parameters/region.yaml``.
+        The data directory (relative: from the project folder); ``None`` for
+        :func:`default_data_dir`.
 
     Returns
     -------
     (report, ok)
         A short summary (datasets, rows, trusts) when clean, else every problem.
+
+    Examples
+    --------
+    >>> report, ok = validate_dir("data/sample")
+    >>> ok
+    True
+    >>> print(report.splitlines()[0])
+    /.../data/sample: no problems found (synthetic data)
     """
-    root = load_region().data_path() if path is None else _resolve(path)
+    root = default_data_dir()[0] if path is None else current_project().path(path)
     try:
         ds = load(root)
     except DataValidationError as exc:
@@ -282,11 +372,6 @@ def validate_dir(path: Path | None = None) -> tuple[str, bool]:
 
 
 # --------------------------------------------------------------------------- helpers
-
-
-def _resolve(path: str | Path) -> Path:
-    path = Path(path).expanduser()
-    return path if path.is_absolute() else ROOT / path
 
 
 def _read_meta(path: Path) -> tuple[dict[str, Any], list[Problem]]:
@@ -411,4 +496,11 @@ def _read_parquet(path: Path) -> pd.DataFrame:
     return frame
 
 
-__all__ = ["Dataset", "TrustData", "load", "load_snapshot", "validate_dir"]
+__all__ = [
+    "Dataset",
+    "TrustData",
+    "default_data_dir",
+    "load",
+    "load_snapshot",
+    "validate_dir",
+]

@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 from hypothesis import settings
 
-from qvlib.config import ROOT
+REPO = Path(__file__).resolve().parents[1]
+
 
 # Property tests run on every `make test`; keep them quick and free of flaky deadlines.
 settings.register_profile("qv", max_examples=60, deadline=None)
@@ -20,7 +21,7 @@ def run_qv(*args: str, check: bool = False) -> subprocess.CompletedProcess:
     """Run the ``qv`` command as a user would, from the repository root."""
     return subprocess.run(
         [sys.executable, "-m", "qvlib", *args],
-        cwd=ROOT,
+        cwd=REPO,
         capture_output=True,
         text=True,
         check=check,

@@ -22,13 +22,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from qvlib.config import ROOT
 from qvlib.errors import QvError
+from qvlib.project import Project, current_project
 
 Scope = Literal["trust", "risk", "region"]
-
-#: Where the pack notebooks live.
-NOTEBOOKS_DIR = ROOT / "notebooks"
 
 #: ``select_risks(trust_data, region, review_year) -> risk ids``; a callable or an import reference.
 RiskSelector = Callable[[Any, Any, str], Iterable[str]] | str
@@ -80,47 +77,60 @@ class PackKind:
         return self.output.format(pack=self.name, risk_id=risk_id or "")
 
 
-PACKS: tuple[PackKind, ...] = (
-    PackKind(
-        name="desktop-review-dashboard",
-        notebook=NOTEBOOKS_DIR / "desktop_review_dashboard.ipynb",
-        title="Desktop review dashboard",
-    ),
-    PackKind(
-        name="annual-review-pack",
-        notebook=NOTEBOOKS_DIR / "annual_review_pack.ipynb",
-        title="Annual education quality review",
-    ),
-    PackKind(
-        name="cqc-response-bundle",
-        notebook=NOTEBOOKS_DIR / "cqc_response_bundle.ipynb",
-        title="CQC response bundle",
-        output="{pack}.zip",
-        finalize="qvlib.cqc:finalize_cqc_bundle",
-    ),
-    PackKind(
-        name="triggered-visit-brief",
-        notebook=NOTEBOOKS_DIR / "triggered_visit_brief.ipynb",
-        title="Triggered visit brief",
-        scope="risk",
-        output="{pack}-{risk_id}.html",
-        select_risks="qvlib.reviews:triggered_visit_risks",
-    ),
-    PackKind(
-        name="learner-educator-visit-brief",
-        notebook=NOTEBOOKS_DIR / "learner_educator_visit_brief.ipynb",
-        title="Learner and educator visit brief",
-        scope="risk",
-        output="{pack}-{risk_id}.html",
-        select_risks="qvlib.reviews:learner_educator_visit_risks",
-    ),
-    PackKind(
-        name="region-overview",
-        notebook=NOTEBOOKS_DIR / "region_overview.ipynb",
-        title="Region overview",
-        scope="region",
-    ),
-)
+def default_packs(project: Project | None = None) -> tuple[PackKind, ...]:
+    """The pack kinds qv builds, with their notebooks found in ``project`` (default: the
+    current project; a project's own copy of a notebook wins over the one qv ships).
+
+    Examples
+    --------
+    >>> [kind.name for kind in default_packs()][:3]
+    ['desktop-review-dashboard', 'annual-review-pack', 'cqc-response-bundle']
+    >>> default_packs()[0].notebook.name
+    'desktop_review_dashboard.ipynb'
+    """
+    notebook = (project or current_project()).notebook
+    return (
+        PackKind(
+            name="desktop-review-dashboard",
+            notebook=notebook("desktop_review_dashboard.ipynb"),
+            title="Desktop review dashboard",
+        ),
+        PackKind(
+            name="annual-review-pack",
+            notebook=notebook("annual_review_pack.ipynb"),
+            title="Annual education quality review",
+        ),
+        PackKind(
+            name="cqc-response-bundle",
+            notebook=notebook("cqc_response_bundle.ipynb"),
+            title="CQC response bundle",
+            output="{pack}.zip",
+            finalize="qvlib.cqc:finalize_cqc_bundle",
+        ),
+        PackKind(
+            name="triggered-visit-brief",
+            notebook=notebook("triggered_visit_brief.ipynb"),
+            title="Triggered visit brief",
+            scope="risk",
+            output="{pack}-{risk_id}.html",
+            select_risks="qvlib.reviews:triggered_visit_risks",
+        ),
+        PackKind(
+            name="learner-educator-visit-brief",
+            notebook=notebook("learner_educator_visit_brief.ipynb"),
+            title="Learner and educator visit brief",
+            scope="risk",
+            output="{pack}-{risk_id}.html",
+            select_risks="qvlib.reviews:learner_educator_visit_risks",
+        ),
+        PackKind(
+            name="region-overview",
+            notebook=notebook("region_overview.ipynb"),
+            title="Region overview",
+            scope="region",
+        ),
+    )
+
 
 #: Parameters the runner injects, by scope; every one must be declared by the notebook.
 INJECTED: dict[str, tuple[str, ...]] = {

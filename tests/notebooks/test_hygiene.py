@@ -2,13 +2,15 @@
 
 import ast
 import re
+from pathlib import Path
 
 import nbformat
 import pytest
 
-from qvlib.config import ROOT
+REPO = Path(__file__).resolve().parents[2]
 
-NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
+
+NOTEBOOKS = sorted((REPO / "notebooks").glob("*.ipynb"))
 PACK_NOTEBOOKS = [nb for nb in NOTEBOOKS if nb.stem != "explore"]
 
 

@@ -8,7 +8,6 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from qvlib.config import (
-    PARAMETERS_DIR,
     check_review_year,
     load_parameters,
     load_region,
@@ -16,6 +15,7 @@ from qvlib.config import (
 )
 from qvlib.errors import ConfigError
 
+PARAMETERS_DIR = Path(__file__).resolve().parents[2] / "parameters"
 WESSEX = {"RHM", "RHU", "RN5", "R0D", "RBD", "RNZ", "R1F", "RW1", "R1C", "RDY", "RYE"}
 
 
