@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
+import signal
 import sys
 from pathlib import Path
 
@@ -20,6 +22,8 @@ from qvlib.errors import QvError
 from qvlib.project import Project, find_project
 
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
+#: Exit code after the reader of our output went away (``qv list | head``), as for SIGPIPE.
+EXIT_CLOSED_PIPE = 128 + signal.SIGPIPE
 
 
 def _from_cwd(value: str) -> Path:
@@ -148,13 +152,20 @@ def main(argv: list[str] | None = None) -> int:
     try:
         project = find_project(args.project)
         with project.exported():
-            return _dispatch(args, project)
+            code = _dispatch(args, project)
+        sys.stdout.flush()  # a closed pipe is noticed here, not in the interpreter's exit
+        return code
     except QvError as exc:
         print(f"qv {args.command}: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:
         print("qv: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        # The reader stopped reading (``qv list | head``): end quietly, as Unix tools do.  What
+        # is still buffered goes nowhere, so the interpreter's exit does not fail on it.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_CLOSED_PIPE
 
 
 def _dispatch(args: argparse.Namespace, project: Project) -> int:
