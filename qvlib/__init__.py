@@ -28,6 +28,7 @@ _SUBMODULES = {
     "errors",
     "loaders",
     "metrics",
+    "notebooks",
     "overview",
     "packs",
     "reviews",
@@ -38,6 +39,7 @@ _SUBMODULES = {
 }
 _FROM_DATASETS = {"load", "load_snapshot", "Dataset", "TrustData"}
 _FROM_REVIEWS = {"open_review", "TrustReview"}
+_FROM_NOTEBOOKS = {"check_parameters"}
 
 
 def region():
@@ -54,7 +56,11 @@ def __getattr__(name: str) -> Any:
         return getattr(importlib.import_module("qvlib.datasets"), name)
     if name in _FROM_REVIEWS:
         return getattr(importlib.import_module("qvlib.reviews"), name)
+    if name in _FROM_NOTEBOOKS:
+        return getattr(importlib.import_module("qvlib.notebooks"), name)
     raise AttributeError(f"module 'qvlib' has no attribute {name!r}")
 
 
-__all__ = sorted(_SUBMODULES | _FROM_DATASETS | _FROM_REVIEWS | {"region", "__version__"})
+__all__ = sorted(
+    _SUBMODULES | _FROM_DATASETS | _FROM_REVIEWS | _FROM_NOTEBOOKS | {"region", "__version__"}
+)

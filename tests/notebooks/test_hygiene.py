@@ -61,3 +61,13 @@ def test_one_typed_parameters_cell_with_help(path):
     for line in tagged[0].source.splitlines():
         if ":" in line and "=" in line:
             assert "#" in line, f"{path.name}: parameter without a help comment: {line}"
+
+
+@pytest.mark.parametrize("path", PACK_NOTEBOOKS, ids=lambda p: p.name)
+def test_parameters_are_checked_first_after_the_parameters_cell(path):
+    """papermill run directly only warns about an unknown parameter: the notebook must fail."""
+    _, cells = _code_cells(path)
+    index = next(i for i, c in enumerate(cells) if "parameters" in c.metadata.get("tags", []))
+    statements = ast.parse(cells[index + 1].source).body
+    assert ast.unparse(statements[0]) == "import qvlib as qv"
+    assert ast.unparse(statements[1]) == "qv.check_parameters(globals())"
