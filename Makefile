@@ -51,7 +51,7 @@ lab: $(STAMP) ## Open JupyterLab on notebooks/
 
 test: $(STAMP) ## Run lint, unit, notebook (nbval), end-to-end and browser tests
 	$(BIN)/ruff check qvlib tests benchmarks notebooks
-	$(BIN)/python -m pytest -n 2 --dist loadfile tests
+	$(BIN)/python -m pytest -n 2 --dist loadfile qvlib tests
 	$(BIN)/python -m pytest -n 2 --dist loadfile --nbval-lax notebooks
 
 lint: $(STAMP) ## Lint and format-check the code

@@ -53,6 +53,11 @@ class RiskSettings(_Strict):
         return bands
 
     def band_names(self) -> list[str]:
+        """Band names from the lowest scores to the highest.
+
+        >>> load_region_cached().risk.band_names()
+        ['low', 'moderate', 'high', 'extreme']
+        """
         return [b.name for b in sorted(self.bands, key=lambda b: b.min)]
 
 
@@ -111,7 +116,17 @@ class LearnerEducatorFormats(_Strict):
 
 
 class RegionConfig(_Strict):
-    """Everything in ``parameters/region.yaml``."""
+    """Everything in ``parameters/region.yaml``.
+
+    Its repr names the region, review year and data folder only; every setting is an attribute.
+
+    >>> from qvlib.config import load_region
+    >>> region = load_region()
+    >>> region
+    RegionConfig(region='Wessex', review_year='2025/26', data_dir='data/sample')
+    >>> region.risk.band_names()
+    ['low', 'moderate', 'high', 'extreme']
+    """
 
     region: str
     organisation: str
@@ -136,6 +151,10 @@ class RegionConfig(_Strict):
     @classmethod
     def _review_year(cls, value: str) -> str:
         return check_review_year(value)
+
+    def __repr_args__(self):
+        # The whole configuration is several thousand characters: name the file's headline.
+        return [(key, getattr(self, key)) for key in ("region", "review_year", "data_dir")]
 
     @model_validator(mode="after")
     def _bands_known(self) -> RegionConfig:
@@ -167,7 +186,11 @@ class RegionConfig(_Strict):
 
     @cached_property
     def visit_type_aliases(self) -> dict[str, str]:
-        """Lower-cased name a visit type may be recorded under -> canonical type."""
+        """Lower-cased name a visit type may be recorded under -> canonical type.
+
+        >>> load_region_cached().visit_type_aliases["urgent risk review"]
+        'triggered'
+        """
         return {
             alias.lower(): canonical
             for canonical, aliases in self.visit_types.items()
@@ -202,7 +225,11 @@ class Parameters(_Strict):
 
     @cached_property
     def code_map(self) -> dict[str, str]:
-        """Every code a trust is known by (current and former) -> its current code."""
+        """Every code a trust is known by (current and former) -> its current code.
+
+        >>> default_parameters().code_map["RDZ"]
+        'R0D'
+        """
         mapping = {code: code for code in self.trusts}
         for code, trust in self.trusts.items():
             for old in trust.former_codes:
@@ -211,7 +238,15 @@ class Parameters(_Strict):
 
 
 def check_review_year(value: str) -> str:
-    """Return ``value`` if it is a financial year like ``2025/26``; raise ``ValueError`` if not."""
+    """Return ``value`` if it is a financial year like ``2025/26``; raise ``ValueError`` if not.
+
+    >>> check_review_year("2025/26")
+    '2025/26'
+    >>> check_review_year("2025/27")
+    Traceback (most recent call last):
+    ...
+    ValueError: '2025/27' is not a financial year written YYYY/YY, e.g. '2025/26'
+    """
     match = REVIEW_YEAR_RE.match(str(value))
     if not match or (int(match.group(1)) + 1) % 100 != int(match.group(2)):
         raise ValueError(f"{value!r} is not a financial year written YYYY/YY, e.g. '2025/26'")
@@ -271,8 +306,15 @@ def _allowed_keys(model: type[BaseModel], loc: tuple) -> list[str]:
 
 
 def load_region(path: Path | None = None) -> RegionConfig:
-    """Parse the project's ``parameters/region.yaml`` (or ``path``) into a :class:`RegionConfig`."""
-    path = Path(path) if path else current_project().parameters_dir / "region.yaml"
+    """Parse the project's ``parameters/region.yaml`` (or ``path``) into a :class:`RegionConfig`.
+
+    A relative ``path`` is taken from the project folder (:mod:`qvlib.project`).
+
+    >>> load_region("parameters/region.yaml").suppression.nts.threshold
+    3
+    """
+    project = current_project()
+    path = project.path(path) if path else project.parameters_dir / "region.yaml"
     try:
         return RegionConfig.model_validate(_read_yaml(path))
     except ValidationError as exc:
@@ -280,8 +322,12 @@ def load_region(path: Path | None = None) -> RegionConfig:
 
 
 def load_trust(path: Path) -> TrustConfig:
-    """Parse one trust file; its ``code`` must match the file name."""
-    path = Path(path)
+    """Parse one trust file; its ``code`` must match the file name.
+
+    >>> load_trust("parameters/trusts/R0D.yaml").former_codes
+    ['RD3', 'RDZ']
+    """
+    path = current_project().path(path)
     try:
         trust = TrustConfig.model_validate(_read_yaml(path))
     except ValidationError as exc:
@@ -296,11 +342,15 @@ def load_trust(path: Path) -> TrustConfig:
 
 def load_parameters(directory: Path | None = None) -> Parameters:
     """Parse ``region.yaml`` and every ``trusts/*.yaml`` under ``directory`` (default: the
-    project's ``parameters/``).
+    project's ``parameters/``; a relative ``directory`` is taken from the project folder).
 
     All files are checked; problems in several files are reported together.
+
+    >>> params = load_parameters()
+    >>> list(params.trusts)[:3], params.code_map["RD3"]
+    (['R0D', 'R1C', 'R1F'], 'R0D')
     """
-    directory = Path(directory) if directory else current_project().parameters_dir
+    directory = current_project().path(directory) if directory else current_project().parameters_dir
     errors: list[str] = []
     region = None
     try:
@@ -324,7 +374,11 @@ def load_parameters(directory: Path | None = None) -> Parameters:
 
 
 def default_parameters() -> Parameters:
-    """The current project's parameters (region and trusts), parsed once per process."""
+    """The current project's parameters (region and trusts), parsed once per process.
+
+    >>> default_parameters().trusts["RHM"].type
+    'acute'
+    """
     return _parameters_of(current_project().parameters_dir)
 
 
@@ -334,5 +388,9 @@ def _parameters_of(directory: Path) -> Parameters:
 
 
 def load_region_cached() -> RegionConfig:
-    """The current project's region settings, parsed once per process."""
+    """The current project's region settings, parsed once per process.
+
+    >>> load_region_cached() is load_region_cached()
+    True
+    """
     return default_parameters().region

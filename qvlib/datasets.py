@@ -58,6 +58,14 @@ class TrustData:
         The dataset's ``dataset.yaml`` (``synthetic`` says whether the data is made up).
     tables
         Dataset name -> frame; each is also an attribute (``t.risks``).  Frames are copies.
+
+    Examples
+    --------
+    >>> t = load("data/sample").trust("RHM")
+    >>> t
+    TrustData('RHM', 'University Hospital Southampton NHS Foundation Trust')
+    >>> sorted(t.risks["trust_code"].unique())
+    ['RHM']
     """
 
     def __init__(
@@ -82,6 +90,9 @@ class TrustData:
             return tables[name]
         raise AttributeError(f"TrustData has no attribute {name!r}; datasets are {list(tables)}")
 
+    def __dir__(self) -> list[str]:
+        return sorted({*super().__dir__(), *self.__dict__.get("tables", {})})
+
     def __repr__(self) -> str:
         return f"TrustData({self.code!r}, {self.name!r})"
 
@@ -90,6 +101,12 @@ class TrustData:
 
         It changes when any row this trust sees changes (including national rows about it) and
         not when only another trust's data changes.  It describes the data as loaded.
+
+        >>> ds = load("data/sample")
+        >>> ds.trust("RHM").fingerprint() == ds.trust("RHM").fingerprint()
+        True
+        >>> ds.trust("RHM").fingerprint() == ds.trust("RHU").fingerprint()
+        False
         """
         return _digest(self.meta, self.tables, extra=self.code, row_hashes=self._row_hashes)
 
@@ -113,6 +130,8 @@ class Dataset:
     Examples
     --------
     >>> ds = load("data/sample")
+    >>> ds
+    Dataset('data/sample', 11 trusts, synthetic)
     >>> ds.risks.columns[:3].tolist()
     ['risk_id', 'trust_code', 'site']
     """
@@ -135,12 +154,22 @@ class Dataset:
             return tables[name]
         raise AttributeError(f"Dataset has no attribute {name!r}; datasets are {list(tables)}")
 
+    def __dir__(self) -> list[str]:
+        return sorted({*super().__dir__(), *self.__dict__.get("tables", {})})
+
     def __repr__(self) -> str:
-        return f"Dataset({str(self.root)!r}, trusts={self.trust_codes})"
+        kind = "synthetic" if self.meta.get("synthetic") else "real"
+        count = len(self.trust_codes)
+        where = current_project().display(self.root)
+        return f"Dataset({where!r}, {count} trust{'s' if count != 1 else ''}, {kind})"
 
     @property
     def trust_codes(self) -> list[str]:
-        """ODS codes of the trusts in ``local/trusts.csv``, sorted."""
+        """ODS codes of the trusts in ``local/trusts.csv``, sorted.
+
+        >>> load("data/sample").trust_codes[:4]
+        ['R0D', 'R1C', 'R1F', 'RBD']
+        """
         return sorted(self.tables["trusts"]["trust_code"])
 
     def trust(self, code: str) -> TrustData:
@@ -150,6 +179,11 @@ class Dataset:
         ------
         QvError
             If the trust is not in ``local/trusts.csv``; the message lists the known codes.
+
+        Examples
+        --------
+        >>> load("data/sample").trust("RD3").code  # RD3 became R0D on 1 October 2020
+        'R0D'
         """
         wanted = str(code).strip().upper()
         wanted = default_parameters().code_map.get(wanted, wanted)
@@ -188,14 +222,25 @@ class Dataset:
         return positions, hashes
 
     def content_hash(self) -> str:
-        """SHA-256 of every table and the metadata: the snapshot's name."""
+        """SHA-256 of every table and the metadata: the snapshot's name.
+
+        >>> len(load("data/sample").content_hash())
+        64
+        """
         return _digest(self.meta, self.tables)
 
     def write_snapshot(self, directory: str | Path) -> Path:
         """Write the data once as Parquet under ``directory/<content hash>/`` and return it.
 
         The snapshot is written to a temporary directory and renamed into place, so a reader
-        never sees half a snapshot; an existing snapshot of the same content is reused.
+        never sees half a snapshot; an existing snapshot of the same content is reused.  A
+        relative ``directory`` is taken from the project folder.
+
+        >>> import tempfile
+        >>> ds = load("data/sample")
+        >>> with tempfile.TemporaryDirectory() as folder:
+        ...     ds.write_snapshot(folder).name == ds.content_hash()
+        True
         """
         directory = current_project().path(directory)
         directory.mkdir(parents=True, exist_ok=True)

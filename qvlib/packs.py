@@ -96,6 +96,11 @@ def cache_dir() -> Path:
 
     ``$QV_CACHE_DIR`` when set; inside the virtual environment when running in one (so that
     rebuilding the venv clears it); else ``~/.cache/qv``.
+
+    >>> from unittest import mock
+    >>> with mock.patch.dict("os.environ", {"QV_CACHE_DIR": "/srv/cache/qv"}):
+    ...     cache_dir()
+    PosixPath('/srv/cache/qv')
     """
     if os.environ.get("QV_CACHE_DIR"):
         return Path(os.environ["QV_CACHE_DIR"])
@@ -126,6 +131,12 @@ def vega_bundle() -> str:
     -------
     str
         JavaScript that defines ``window.vegaEmbed``; no ``http(s)://`` and no ``</script``.
+
+    Examples
+    --------
+    >>> js = vega_bundle()
+    >>> "vegaEmbed" in js, "https://" in js, "</script" in js
+    (True, False, False)
     """
     path = _bundle_path()
     if path.exists():
@@ -299,6 +310,12 @@ def check_offline(page: str) -> None:
 
     Packs must open with no network: a URL in narrative text, a table or an output (for
     example a chart shown with altair's default HTML renderer) is refused, not fetched.
+
+    >>> check_offline("<p>Source: GMC National Training Survey 2025</p>")
+    >>> check_offline('<img src="https://example.org/logo.png">')
+    Traceback (most recent call last):
+    ...
+    qvlib.errors.QvError: a pack must not reference any URL (it has to open offline), ...
     """
     match = _URL_RE.search(page.lower())
     if match:
@@ -316,11 +333,14 @@ class PackExporter:
 
     Examples
     --------
+    >>> nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("## Risks")])
     >>> exporter = PackExporter()
     >>> page = exporter.render(nb, title="Annual education quality review", trust_code="RHM",
     ...                        trust_name="University Hospital Southampton", review_year="2025/26",
     ...                        provenance={"dataset": "sample", "snapshot": "3f2a..."},
     ...                        synthetic=True)
+    >>> page.startswith("<!DOCTYPE html>"), SYNTHETIC_BANNER in page, "Risks</h2>" in page
+    (True, True, True)
     """
 
     def __init__(self) -> None:
@@ -340,7 +360,10 @@ class PackExporter:
 
     @staticmethod
     def prepare() -> None:
-        """Build what every page shares (the Vega bundle cache) once, before workers start."""
+        """Build what every page shares (the Vega bundle cache) once, before workers start.
+
+        >>> PackExporter.prepare()  # afterwards vega_bundle() reads the cache
+        """
         vega_bundle()
 
     def render(

@@ -133,6 +133,11 @@ def defaults_root() -> Path:
     ------
     ConfigError
         If neither is there (a broken installation).
+
+    Examples
+    --------
+    >>> sorted(p.name for p in (defaults_root() / "parameters").iterdir())
+    ['region.yaml', 'trusts']
     """
     for root in (PACKAGED_DEFAULTS, PACKAGE_DIR.parent):
         if (root / MARKER).is_file():
@@ -182,7 +187,12 @@ def find_project(explicit: str | os.PathLike[str] | None = None) -> Project:
 
 def current_project() -> Project:
     """The project of this process, looked up on every call (:func:`find_project` without an
-    explicit folder), so a change of folder or of ``QV_PROJECT`` is seen at once."""
+    explicit folder), so a change of folder or of ``QV_PROJECT`` is seen at once.
+
+    >>> project = current_project()  # in the repository, the repository is the project
+    >>> project.found_by, project.display(project.parameters_dir / "region.yaml")
+    ('current folder', 'parameters/region.yaml')
+    """
     return find_project()
 
 

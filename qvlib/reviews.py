@@ -38,6 +38,9 @@ class TrustReview:
     region: RegionConfig
     review_year: str
 
+    def __repr__(self) -> str:
+        return f"TrustReview({self.data.code!r}, {self.data.name!r}, {self.review_year!r})"
+
     @property
     def code(self) -> str:
         return self.data.code
