@@ -7,31 +7,37 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-DATA ?= data/sample
+DATA ?=
 OUT  ?= outputs
 YEAR ?=
 TRUST ?=
 JOBS ?=
+FORCE ?=
 
-QV_ARGS = --data $(DATA) --out $(OUT) $(if $(YEAR),--year $(YEAR)) $(if $(JOBS),--jobs $(JOBS)) \
-          $(foreach t,$(TRUST),--trust $(t))
+# Without DATA, qv reads $$QV_DATA or data_dir in parameters/region.yaml, as `qv` itself does.
+QV_ARGS = $(if $(DATA),--data $(DATA)) --out $(OUT) $(if $(YEAR),--year $(YEAR)) \
+          $(if $(JOBS),--jobs $(JOBS)) $(foreach t,$(TRUST),--trust $(t)) $(if $(FORCE),--force)
 
 .PHONY: help venv reviews dashboards annual cqc briefs validate lab test lint bench sample-data clean
 
 help: ## Show this help
-	@echo "qv: education quality review packs.  Variables: DATA=dir TRUST=code YEAR=2025/26 JOBS=n"
+	@echo "qv: education quality review packs."
+	@echo "Variables: DATA=dir TRUST=code YEAR=2025/26 JOBS=n FORCE=1 (rebuild up-to-date packs)"
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | \
 	  awk 'BEGIN {FS = ":.*## "}; {printf "  make %-12s %s\n", $$1, $$2}'
+	@echo "Trusts, pack kinds and each notebook's parameters: $(BIN)/qv list (all commands: $(BIN)/qv --help)"
 
 $(STAMP): requirements.lock pyproject.toml
-	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check --require-hashes -r requirements.lock
+	@echo "qv: setting up $(VENV) from requirements.lock (the first time takes a few minutes)"
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --disable-pip-version-check --progress-bar on --require-hashes -r requirements.lock
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
-	touch $(STAMP)
+	@touch $(STAMP)
+	@echo "qv: $(VENV) is ready"
 
 venv: $(STAMP) ## Create or refresh .venv from the pinned lock file
 
-reviews: $(STAMP) ## Build every pack for every trust (DATA, TRUST, YEAR, JOBS)
+reviews: $(STAMP) ## Build every pack for every trust (DATA, TRUST, YEAR, JOBS, FORCE)
 	$(BIN)/qv reviews $(QV_ARGS)
 
 dashboards: $(STAMP) ## Build only the desktop review dashboards
@@ -42,6 +48,9 @@ annual: $(STAMP) ## Build only the annual education quality review packs
 
 cqc: $(STAMP) ## Build only the CQC response bundles
 	$(BIN)/qv reviews $(QV_ARGS) --pack cqc-response-bundle
+
+briefs: $(STAMP) ## Build only the visit briefs (triggered and learner/educator)
+	$(BIN)/qv reviews $(QV_ARGS) --pack triggered-visit-brief --pack learner-educator-visit-brief
 
 validate: $(STAMP) ## Check the data directory and print every problem found (DATA)
 	$(BIN)/qv validate $(DATA)
