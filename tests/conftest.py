@@ -60,3 +60,11 @@ def sample_build(tmp_path_factory) -> Path:
     code = int(done.read_text())
     assert code == 0, (out / "log.txt").read_text()[-5000:]
     return out / "2025-26"
+
+
+def pytest_terminal_summary(terminalreporter):
+    """Say where the test artefacts (e.g. the browser tests' screenshots of every pack) are."""
+    artefacts = REPO / "outputs" / "test-artefacts"
+    files = [p for p in artefacts.rglob("*") if p.is_file()] if artefacts.is_dir() else []
+    if files:
+        terminalreporter.write_line(f"test artefacts: {len(files)} files under {artefacts}")
