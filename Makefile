@@ -18,7 +18,8 @@ FORCE ?=
 QV_ARGS = $(if $(DATA),--data $(DATA)) --out $(OUT) $(if $(YEAR),--year $(YEAR)) \
           $(if $(JOBS),--jobs $(JOBS)) $(foreach t,$(TRUST),--trust $(t)) $(if $(FORCE),--force)
 
-.PHONY: help venv reviews dashboards annual cqc briefs validate lab test lint bench sample-data clean
+.PHONY: help venv reviews dashboards annual cqc briefs validate lab test lint docs bench \
+        sample-data clean
 
 help: ## Show this help
 	@echo "qv: education quality review packs."
@@ -58,14 +59,19 @@ validate: $(STAMP) ## Check the data directory and print every problem found (DA
 lab: $(STAMP) ## Open JupyterLab on notebooks/
 	$(BIN)/jupyter lab notebooks/
 
-test: $(STAMP) ## Run lint, unit, notebook (nbval), end-to-end and browser tests
-	$(BIN)/ruff check qvlib tests benchmarks notebooks
+test: $(STAMP) ## Run lint, unit, doctests, notebook (nbval), end-to-end, browser tests, docs
+	$(BIN)/ruff check qvlib tests benchmarks notebooks docs
 	$(BIN)/python -m pytest -n 2 --dist loadfile qvlib tests
 	$(BIN)/python -m pytest -n 2 --dist loadfile --nbval-lax notebooks
+	$(MAKE) --no-print-directory docs
 
 lint: $(STAMP) ## Lint and format-check the code
-	$(BIN)/ruff check qvlib tests benchmarks notebooks
-	$(BIN)/ruff format --check qvlib tests benchmarks
+	$(BIN)/ruff check qvlib tests benchmarks notebooks docs
+	$(BIN)/ruff format --check qvlib tests benchmarks docs
+
+docs: $(STAMP) ## Build the documentation into outputs/site (fails on a broken link)
+	$(BIN)/mkdocs build --strict --quiet
+	@echo "docs: outputs/site/index.html"
 
 bench: $(STAMP) ## Run the benchmarks (ratios measured in one run)
 	$(BIN)/python -m benchmarks

@@ -1,4 +1,4 @@
-"""Strict loaders: one CSV file in, one validated DataFrame out (DESIGN.md section 4).
+"""Strict loaders: one CSV file in, one validated DataFrame out (docs: data dictionary).
 
 Every ``load_<dataset>`` reads its file as people really export it (UTF-8 with or without BOM
 or Windows-1252; headers in any case and spacing; dd/mm/yyyy dates; ``1,234``, ``£``, ``85%``;
