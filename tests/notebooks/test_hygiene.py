@@ -6,12 +6,15 @@ from pathlib import Path
 
 import nbformat
 import pytest
+import yaml
 
 REPO = Path(__file__).resolve().parents[2]
 
 
 NOTEBOOKS = sorted((REPO / "notebooks").glob("*.ipynb"))
-PACK_NOTEBOOKS = [nb for nb in NOTEBOOKS if nb.stem != "explore"]
+#: Committed with its outputs, which nbval compares (make test): the one exception.
+TUTORIAL = REPO / "notebooks" / "tutorial.ipynb"
+PACK_NOTEBOOKS = [nb for nb in NOTEBOOKS if nb != TUTORIAL]
 
 
 def _code_cells(path):
@@ -23,10 +26,21 @@ def test_there_are_notebooks():
     assert {p.stem for p in PACK_NOTEBOOKS} >= {"desktop_review_dashboard", "annual_review_pack"}
 
 
-@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+@pytest.mark.parametrize("path", PACK_NOTEBOOKS, ids=lambda p: p.name)
 def test_committed_without_outputs(path):
     _, cells = _code_cells(path)
     assert all(not c.outputs and c.execution_count is None for c in cells)
+
+
+def test_the_tutorial_is_committed_with_every_output_and_exempt_from_stripping():
+    _, cells = _code_cells(TUTORIAL)
+    assert all(c.outputs and c.execution_count for c in cells), "run `make tutorial`"
+    hooks = yaml.safe_load((REPO / ".pre-commit-config.yaml").read_text())["repos"][0]["hooks"]
+    strip = next(h for h in hooks if h["id"] == "nbstripout")
+    assert re.fullmatch(strip["exclude"], "notebooks/tutorial.ipynb")
+    assert not any(
+        re.fullmatch(strip["exclude"], p.relative_to(REPO).as_posix()) for p in PACK_NOTEBOOKS
+    )
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
