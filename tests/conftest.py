@@ -4,6 +4,7 @@ import fcntl
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -62,9 +63,13 @@ def sample_build(tmp_path_factory) -> Path:
     return out / "2025-26"
 
 
+_SESSION_START = time.time()
+
+
 def pytest_terminal_summary(terminalreporter):
-    """Say where the test artefacts (e.g. the browser tests' screenshots of every pack) are."""
+    """Say where this run's test artefacts (the browser tests' screenshots of every pack) are."""
     artefacts = REPO / "outputs" / "test-artefacts"
     files = [p for p in artefacts.rglob("*") if p.is_file()] if artefacts.is_dir() else []
-    if files:
-        terminalreporter.write_line(f"test artefacts: {len(files)} files under {artefacts}")
+    new = [p for p in files if p.stat().st_mtime >= _SESSION_START]
+    if new:
+        terminalreporter.write_line(f"test artefacts: {len(new)} files under {artefacts}")
