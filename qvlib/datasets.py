@@ -160,7 +160,10 @@ class Dataset:
     def __repr__(self) -> str:
         kind = "synthetic" if self.meta.get("synthetic") else "real"
         count = len(self.trust_codes)
-        where = current_project().display(self.root)
+        try:
+            where = current_project().display(self.root)
+        except QvError:  # a repr must not fail: QV_PROJECT may have changed since loading
+            where = str(self.root)
         return f"Dataset({where!r}, {count} trust{'s' if count != 1 else ''}, {kind})"
 
     @property
