@@ -27,9 +27,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from qvlib.config import ROOT
 from qvlib.datasets import load
 from qvlib.metrics.spc import calc_spc
+from qvlib.project import current_project
 from qvlib.runner import RunOptions, run_reviews
 from qvlib.synth import write_sample_data
 
@@ -163,7 +163,7 @@ def main(argv: list[str] | None = None) -> int:
     if unknown:
         parser.error(f"unknown benchmark(s) {unknown}; choose from {list(BENCHMARKS)}")
     names = args.names or list(BENCHMARKS)
-    tmp = Path(tempfile.mkdtemp(prefix="qv-bench-", dir=ROOT / "outputs"))
+    tmp = Path(tempfile.mkdtemp(prefix="qv-bench-", dir=current_project().outputs_dir))
     results = []
     try:
         for name in names:

@@ -45,7 +45,7 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-#: File name of the bundle in a trust's output folder (DESIGN.md section 3).
+#: File name of the bundle in a trust's output folder (docs/packs.md, "CQC response bundle").
 BUNDLE_FILENAME = "cqc-response-bundle.zip"
 #: The boolean column that marks a row whose small counts were suppressed upstream.
 SUPPRESSED_COLUMN = "suppressed"
@@ -96,6 +96,19 @@ class BundleReadme:
         True when the data is synthetic: the README then says so before anything else.
     sites, specialties
         The sites and specialties the request covers; empty means all of them.
+
+    Examples
+    --------
+    >>> import datetime as dt
+    >>> readme = BundleReadme(
+    ...     trust_code="RHM", trust_name="University Hospital Southampton NHS Foundation Trust",
+    ...     review_year="2025/26", period_start=dt.date(2025, 4, 1),
+    ...     period_end=dt.date(2026, 3, 31), sources={"risks": "snapshot 3f2a9c"},
+    ...     extract_descriptions={"risks": "Open risks at the trust"},
+    ...     suppression_rule="No small numbers in these extracts.", synthetic=True,
+    ... )
+    >>> readme.sites  # empty: the whole trust
+    ()
     """
 
     trust_code: str
@@ -139,6 +152,13 @@ def describe_suppression(settings: SuppressionSettings) -> str:
     -------
     str
         One paragraph naming each source's threshold and any secondary suppression.
+
+    Examples
+    --------
+    >>> from qvlib.config import load_region_cached
+    >>> text = describe_suppression(load_region_cached().suppression)
+    >>> text.split("; ")[0]
+    'Results built ... GMC National Training Survey (NTS): fewer than 3 respondents'
     """
     labels = (
         ("nts", "GMC National Training Survey (NTS)", "respondents"),
@@ -178,6 +198,11 @@ def make_sheet_names(names: Iterable[str]) -> list[str]:
     -------
     list[str]
         One valid sheet name per input, distinct without regard to case.
+
+    Examples
+    --------
+    >>> make_sheet_names(["risks", "Risks", "a/b", "History"])
+    ['risks', 'Risks (2)', 'a_b', 'History_']
     """
     result: list[str] = []
     taken: set[str] = set()
@@ -237,6 +262,26 @@ def write_bundle(
     ValueError
         A bad extract name, a missing or unknown description, another trust's rows, an
         infinite number, or a ``suppressed`` column that is not boolean.
+
+    Examples
+    --------
+    >>> import datetime as dt, tempfile
+    >>> readme = BundleReadme(
+    ...     trust_code="RHM", trust_name="University Hospital Southampton", review_year="2025/26",
+    ...     period_start=dt.date(2025, 4, 1), period_end=dt.date(2026, 3, 31),
+    ...     sources={"risks": "snapshot 3f2a9c"}, extract_descriptions={"risks": "Open risks"},
+    ...     suppression_rule="No small numbers.", synthetic=True,
+    ... )
+    >>> risks = pd.DataFrame({"trust_code": ["RHM"], "risk_id": ["RHM-R001"]})
+    >>> folder = tempfile.TemporaryDirectory()
+    >>> zip_path = Path(folder.name) / BUNDLE_FILENAME
+    >>> digest = write_bundle(zip_path, summary_html="<!DOCTYPE html><title>Summary</title>",
+    ...                       extracts={"risks": risks}, readme=readme)
+    >>> list(read_bundle(zip_path))
+    ['README.txt', 'summary.html', 'extracts/risks.csv', 'extracts.xlsx', 'SHA256SUMS']
+    >>> verify_bundle(zip_path)
+    []
+    >>> folder.cleanup()
     """
     path = Path(path)
     if path.is_dir():
@@ -273,6 +318,15 @@ def read_bundle(path: Path) -> dict[str, bytes]:
     -------
     dict[str, bytes]
         The files' contents.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> with tempfile.NamedTemporaryFile(suffix=".zip") as handle:
+    ...     with zipfile.ZipFile(handle, "w") as archive:
+    ...         archive.writestr("README.txt", "hello")
+    ...     read_bundle(Path(handle.name))
+    {'README.txt': b'hello'}
     """
     with zipfile.ZipFile(path) as archive:
         return {name: archive.read(name) for name in archive.namelist()}
@@ -292,6 +346,15 @@ def verify_bundle(path: Path) -> list[str]:
         One line per problem: an unreadable zip, a missing ``SHA256SUMS``, a malformed line, a
         listed file that is missing or whose checksum differs, a file that is not listed, or a
         name stored twice.  Empty when everything verifies.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> with tempfile.NamedTemporaryFile(suffix=".zip") as handle:
+    ...     with zipfile.ZipFile(handle, "w") as archive:
+    ...         archive.writestr("README.txt", "hello")
+    ...     verify_bundle(Path(handle.name))
+    ['SHA256SUMS: missing, so nothing can be verified']
     """
     try:
         with zipfile.ZipFile(path) as archive:

@@ -3,19 +3,32 @@
 The CLI only parses arguments, configures logging and turns :class:`~qvlib.errors.QvError`
 into a message and an exit code; the work happens in the library.  Exit codes: 0 success,
 1 some packs failed, 2 bad parameters or data (nothing was built).
+
+Paths typed on the command line (``--data``, ``--out``, ``--project``, ``qv validate DIR``) are
+taken from the current folder, as in every command-line tool, and made absolute here; the
+project (:mod:`qvlib.project`) is found once and handed to everything the command starts.
 """
 
 from __future__ import annotations
 
 import argparse
 import logging
+import os
+import signal
 import sys
 from pathlib import Path
 
-from qvlib.config import ROOT
 from qvlib.errors import QvError
+from qvlib.project import Project, find_project
 
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
+#: Exit code after the reader of our output went away (``qv list | head``), as for SIGPIPE.
+EXIT_CLOSED_PIPE = 128 + signal.SIGPIPE
+
+
+def _from_cwd(value: str) -> Path:
+    """A path typed by the user, made absolute from the current folder."""
+    return Path(value).expanduser().resolve()
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -25,9 +38,18 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("-v", "--verbose", action="store_true", help="log progress details")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "--project",
+        type=_from_cwd,
+        metavar="DIR",
+        help="project folder holding parameters/region.yaml (default: $QV_PROJECT, else the "
+        "current folder or the nearest one above it that has one, else qv's defaults)",
+    )
 
     reviews = sub.add_parser(
         "reviews",
+        parents=[common],
         help="build packs for every trust (dashboards, annual packs, CQC bundles, visit briefs)",
         description="Validate parameters and data, then build every (trust, pack) that is out "
         "of date.  Exit 0 when every pack was built, 1 when any failed, 2 on bad input.",
@@ -43,16 +65,15 @@ def _parser() -> argparse.ArgumentParser:
     )
     reviews.add_argument(
         "--data",
-        type=Path,
+        type=_from_cwd,
         metavar="DIR",
-        help="data directory (default: data_dir in parameters/region.yaml)",
+        help="data directory (default: $QV_DATA, else data_dir in parameters/region.yaml)",
     )
     reviews.add_argument(
         "--out",
-        type=Path,
-        default=ROOT / "outputs",
+        type=_from_cwd,
         metavar="DIR",
-        help="output directory (default: outputs/)",
+        help="output directory (default: the project's outputs/)",
     )
     reviews.add_argument(
         "--year",
@@ -84,6 +105,7 @@ def _parser() -> argparse.ArgumentParser:
 
     validate = sub.add_parser(
         "validate",
+        parents=[common],
         help="check a data directory and report every problem (exit 2 if any)",
         description="Load every dataset, report every problem in every file (file, row, "
         "column, value, expected) and exit 2 if there is any, 0 if the data is clean.",
@@ -91,19 +113,22 @@ def _parser() -> argparse.ArgumentParser:
     validate.add_argument(
         "data",
         nargs="?",
-        type=Path,
+        type=_from_cwd,
         metavar="DIR",
-        help="data directory (default: data_dir in parameters/region.yaml)",
+        help="data directory (default: $QV_DATA, else data_dir in parameters/region.yaml)",
     )
 
     sample = sub.add_parser(
         "sample-data",
+        parents=[common],
         help="generate a deterministic synthetic dataset",
         description="Write a synthetic dataset in the canonical layout (national data as "
         "published with --published-formats).  The same seed gives the same bytes.  "
         "--trusts 220 gives a national-scale dataset for benchmarks.",
     )
-    sample.add_argument("--out", type=Path, required=True, metavar="DIR", help="directory to write")
+    sample.add_argument(
+        "--out", type=_from_cwd, required=True, metavar="DIR", help="directory to write"
+    )
     sample.add_argument(
         "--trusts", type=int, metavar="N", help="number of trusts (default: the region's trusts)"
     )
@@ -127,6 +152,7 @@ def _parser() -> argparse.ArgumentParser:
 
     sub.add_parser(
         "list",
+        parents=[common],
         help="list trusts, pack kinds and each notebook's parameters",
         description="List the trusts in parameters/, the pack kinds and the parameters each "
         "pack notebook declares.",
@@ -142,16 +168,25 @@ def main(argv: list[str] | None = None) -> int:
         format="%(levelname)s %(name)s: %(message)s",
     )
     try:
-        return _dispatch(args)
+        project = find_project(args.project)
+        with project.exported():
+            code = _dispatch(args, project)
+        sys.stdout.flush()  # a closed pipe is noticed here, not in the interpreter's exit
+        return code
     except QvError as exc:
         print(f"qv {args.command}: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:
         print("qv: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        # The reader stopped reading (``qv list | head``): end quietly, as Unix tools do.  What
+        # is still buffered goes nowhere, so the interpreter's exit does not fail on it.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_CLOSED_PIPE
 
 
-def _dispatch(args: argparse.Namespace) -> int:
+def _dispatch(args: argparse.Namespace, project: Project) -> int:
     if args.command == "validate":
         from qvlib.datasets import validate_dir
 
@@ -174,7 +209,7 @@ def _dispatch(args: argparse.Namespace) -> int:
     if args.command == "list":
         from qvlib.runner import describe
 
-        print(describe())
+        print(describe(project=project))
         return EXIT_OK
     from qvlib.runner import RunOptions, run_reviews
 
@@ -183,6 +218,7 @@ def _dispatch(args: argparse.Namespace) -> int:
         packs=args.pack or [],
         data_dir=args.data,
         out_dir=args.out,
+        project=project,
         year=args.year,
         as_at=args.as_at,
         jobs=args.jobs,

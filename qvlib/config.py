@@ -17,10 +17,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from qvlib.errors import ConfigError
-
-#: The repository root: parameters, sample data and notebooks are found relative to it.
-ROOT = Path(__file__).resolve().parent.parent
-PARAMETERS_DIR = ROOT / "parameters"
+from qvlib.project import current_project
 
 TRUST_TYPES = ("acute", "mental health", "community", "ambulance")
 REVIEW_YEAR_RE = re.compile(r"([0-9]{4})/([0-9]{2})")
@@ -57,6 +54,11 @@ class RiskSettings(_Strict):
         return bands
 
     def band_names(self) -> list[str]:
+        """Band names from the lowest scores to the highest.
+
+        >>> load_region_cached().risk.band_names()
+        ['low', 'moderate', 'high', 'extreme']
+        """
         return [b.name for b in sorted(self.bands, key=lambda b: b.min)]
 
 
@@ -91,7 +93,11 @@ class SurveyPublication(_Strict):
     years_after: Annotated[int, Field(ge=0, le=2)] = 0
 
     def date(self, year: int) -> dt.date:
-        """The day results of survey year ``year`` were (or will be) published."""
+        """The day results of survey year ``year`` were (or will be) published.
+
+        >>> SurveyPublication(month=7).date(2025)
+        datetime.date(2025, 7, 1)
+        """
         return dt.date(int(year) + self.years_after, self.month, self.day)
 
 
@@ -107,7 +113,11 @@ class PublicationSettings(_Strict):
     annual_days_after_year: Annotated[int, Field(ge=0)] = 0
 
     def survey(self, name: str) -> SurveyPublication:
-        """The publication rule of ``"NTS"``, ``"NETS"`` or ``"staff_survey"``."""
+        """The publication rule of ``"NTS"``, ``"NETS"`` or ``"staff_survey"``.
+
+        >>> load_region().publication.survey("staff_survey").date(2024)
+        datetime.date(2025, 3, 1)
+        """
         return {"NTS": self.nts, "NETS": self.nets, "staff_survey": self.staff_survey}[name]
 
 
@@ -135,7 +145,11 @@ class CalendarSettings(_Strict):
     extra_closed_days: list[dt.date] = []
 
     def closed_days(self, first_year: int, last_year: int) -> list[dt.date]:
-        """Every non-working weekday from ``first_year`` to ``last_year`` inclusive, sorted."""
+        """Every non-working weekday from ``first_year`` to ``last_year`` inclusive, sorted.
+
+        >>> CalendarSettings().closed_days(2025, 2025)[-2:]  # Christmas and Boxing Day
+        [datetime.date(2025, 12, 25), datetime.date(2025, 12, 26)]
+        """
         import holidays
 
         public = holidays.country_holidays(
@@ -177,7 +191,12 @@ class HeadlineSettings(_Strict):
         return value
 
     def utilisation_severity(self, pct: float) -> Severity:
-        """The severity of a funding utilisation (the first band holding it; else concern)."""
+        """The severity of a funding utilisation (the first band holding it; else concern).
+
+        >>> bands = load_region().headlines
+        >>> bands.utilisation_severity(97.0), bands.utilisation_severity(60.0)
+        ('positive', 'concern')
+        """
         for band in self.funding_utilisation:
             if band.min <= pct <= band.max:
                 return band.severity
@@ -281,7 +300,17 @@ class LearnerEducatorFormats(_Strict):
 
 
 class RegionConfig(_Strict):
-    """Everything in ``parameters/region.yaml``."""
+    """Everything in ``parameters/region.yaml``.
+
+    Its repr names the region, review year and data folder only; every setting is an attribute.
+
+    >>> from qvlib.config import load_region
+    >>> region = load_region()
+    >>> region
+    RegionConfig(region='Wessex', review_year='2025/26', data_dir='data/sample')
+    >>> region.risk.band_names()
+    ['low', 'moderate', 'high', 'extreme']
+    """
 
     region: str
     organisation: str
@@ -311,6 +340,10 @@ class RegionConfig(_Strict):
     def _review_year(cls, value: str) -> str:
         return check_review_year(value)
 
+    def __repr_args__(self):
+        # The whole configuration is several thousand characters: name the file's headline.
+        return [(key, getattr(self, key)) for key in ("region", "review_year", "data_dir")]
+
     @model_validator(mode="after")
     def _bands_known(self) -> RegionConfig:
         names = set(self.risk.band_names())
@@ -329,14 +362,13 @@ class RegionConfig(_Strict):
                 )
         return self
 
-    def data_path(self) -> Path:
-        """The configured data directory, resolved against the repository root."""
-        path = Path(self.data_dir)
-        return path if path.is_absolute() else ROOT / path
-
     @cached_property
     def visit_type_aliases(self) -> dict[str, str]:
-        """Lower-cased name a visit type may be recorded under -> canonical type."""
+        """Lower-cased name a visit type may be recorded under -> canonical type.
+
+        >>> load_region_cached().visit_type_aliases["urgent risk review"]
+        'triggered'
+        """
         return {
             alias.lower(): canonical
             for canonical, aliases in self.visit_types.items()
@@ -371,7 +403,11 @@ class Parameters(_Strict):
 
     @cached_property
     def code_map(self) -> dict[str, str]:
-        """Every code a trust is known by (current and former) -> its current code."""
+        """Every code a trust is known by (current and former) -> its current code.
+
+        >>> default_parameters().code_map["RDZ"]
+        'R0D'
+        """
         mapping = {code: code for code in self.trusts}
         for code, trust in self.trusts.items():
             for old in trust.former_codes:
@@ -383,6 +419,13 @@ def check_review_year(value: str) -> str:
     """Return ``value`` if it is a financial year like ``2025/26``; raise ``ValueError`` if not.
 
     The whole text must match: ``"2025/26\\n"`` or ``" 2025/26"`` would name an output folder.
+
+    >>> check_review_year("2025/26")
+    '2025/26'
+    >>> check_review_year("2025/27")
+    Traceback (most recent call last):
+    ...
+    ValueError: '2025/27' is not a financial year written YYYY/YY, e.g. '2025/26'
     """
     match = REVIEW_YEAR_RE.fullmatch(str(value))
     if not match or (int(match.group(1)) + 1) % 100 != int(match.group(2)):
@@ -446,11 +489,16 @@ QUESTION_BANK = "question_bank.yaml"
 
 
 def load_region(path: Path | None = None) -> RegionConfig:
-    """Parse ``parameters/region.yaml`` (or ``path``) into a :class:`RegionConfig`.
+    """Parse the project's ``parameters/region.yaml`` (or ``path``) into a :class:`RegionConfig`.
 
-    The question bank is read from ``question_bank.yaml`` in the same folder (optional).
+    A relative ``path`` is taken from the project folder (:mod:`qvlib.project`).  The question
+    bank is read from ``question_bank.yaml`` in the same folder (optional).
+
+    >>> load_region("parameters/region.yaml").suppression.nts.threshold
+    3
     """
-    path = Path(path) if path else PARAMETERS_DIR / "region.yaml"
+    project = current_project()
+    path = project.path(path) if path else project.parameters_dir / "region.yaml"
     data = _read_yaml(path)
     if "question_bank" in data:
         raise ConfigError(
@@ -477,8 +525,12 @@ def load_region(path: Path | None = None) -> RegionConfig:
 
 
 def load_trust(path: Path) -> TrustConfig:
-    """Parse one trust file; its ``code`` must match the file name."""
-    path = Path(path)
+    """Parse one trust file; its ``code`` must match the file name.
+
+    >>> load_trust("parameters/trusts/R0D.yaml").former_codes
+    ['RD3', 'RDZ']
+    """
+    path = current_project().path(path)
     try:
         trust = TrustConfig.model_validate(_read_yaml(path))
     except ValidationError as exc:
@@ -492,11 +544,16 @@ def load_trust(path: Path) -> TrustConfig:
 
 
 def load_parameters(directory: Path | None = None) -> Parameters:
-    """Parse ``region.yaml`` and every ``trusts/*.yaml`` under ``directory`` (default parameters/).
+    """Parse ``region.yaml`` and every ``trusts/*.yaml`` under ``directory`` (default: the
+    project's ``parameters/``; a relative ``directory`` is taken from the project folder).
 
     All files are checked; problems in several files are reported together.
+
+    >>> params = load_parameters()
+    >>> list(params.trusts)[:3], params.code_map["RD3"]
+    (['R0D', 'R1C', 'R1F'], 'R0D')
     """
-    directory = Path(directory) if directory else PARAMETERS_DIR
+    directory = current_project().path(directory) if directory else current_project().parameters_dir
     errors: list[str] = []
     region = None
     try:
@@ -519,12 +576,24 @@ def load_parameters(directory: Path | None = None) -> Parameters:
     return Parameters(region=region, trusts=trusts)
 
 
-@lru_cache(maxsize=1)
 def default_parameters() -> Parameters:
-    """The repository's parameters (region and trusts), parsed once per process."""
-    return load_parameters()
+    """The current project's parameters (region and trusts), parsed once per process.
+
+    >>> default_parameters().trusts["RHM"].type
+    'acute'
+    """
+    return _parameters_of(current_project().parameters_dir)
+
+
+@lru_cache(maxsize=4)
+def _parameters_of(directory: Path) -> Parameters:
+    return load_parameters(directory)
 
 
 def load_region_cached() -> RegionConfig:
-    """The repository's region settings, parsed once per process."""
+    """The current project's region settings, parsed once per process.
+
+    >>> load_region_cached() is load_region_cached()
+    True
+    """
     return default_parameters().region

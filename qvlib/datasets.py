@@ -7,6 +7,10 @@ references) and reports every problem of every file in one
 content-addressed Parquet snapshot that notebooks read back without re-parsing the CSV files.
 ``Dataset.trust(code)`` gives a :class:`TrustData` holding only that trust's local rows (plus
 its national rows), so a pack cannot show another trust's data by accident.
+
+Which data: ``load()`` without a path reads the data directory the command line uses too
+(:func:`default_data_dir`: ``QV_DATA``, else ``data_dir`` in the project's ``region.yaml``) and
+says which it read.  A relative path is taken from the project folder (:mod:`qvlib.project`).
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ import json
 import logging
 import os
 import shutil
+import sys
 import tempfile
 from dataclasses import dataclass
 from functools import cached_property
@@ -28,13 +33,16 @@ import pandas as pd
 import yaml
 
 from qvlib import sources
-from qvlib.config import ROOT, Parameters, default_parameters, load_region
+from qvlib.config import Parameters, default_parameters
 from qvlib.errors import DataValidationError, Problem, QvError, format_problems
 from qvlib.loaders import dataset_file, latest_date, read_dataset
+from qvlib.project import current_project
 from qvlib.schemas import DATASETS, TRUST_COLUMN
 
 logger = logging.getLogger(__name__)
 
+#: Environment variable naming the data directory (wins over ``data_dir`` in region.yaml).
+ENV_DATA = "QV_DATA"
 META_FILE = "dataset.yaml"
 SNAPSHOT_META = "meta.json"
 SNAPSHOT_FORMAT = 1
@@ -111,6 +119,14 @@ class TrustData:
         and annual return, so that every trust's review picks the same latest year.
     tables
         Dataset name -> frame; each is also an attribute (``t.risks``).  Frames are copies.
+
+    Examples
+    --------
+    >>> t = load("data/sample").trust("RHM")
+    >>> t
+    TrustData('RHM', 'University Hospital Southampton NHS Foundation Trust')
+    >>> sorted(t.risks["trust_code"].unique())
+    ['RHM']
     """
 
     def __init__(
@@ -137,6 +153,9 @@ class TrustData:
             return tables[name]
         raise AttributeError(f"TrustData has no attribute {name!r}; datasets are {list(tables)}")
 
+    def __dir__(self) -> list[str]:
+        return sorted({*super().__dir__(), *self.__dict__.get("tables", {})})
+
     def __repr__(self) -> str:
         return f"TrustData({self.code!r}, {self.name!r})"
 
@@ -145,6 +164,12 @@ class TrustData:
 
         It changes when any row this trust sees changes (including national rows about it) and
         not when only another trust's data changes.  It describes the data as loaded.
+
+        >>> ds = load("data/sample")
+        >>> ds.trust("RHM").fingerprint() == ds.trust("RHM").fingerprint()
+        True
+        >>> ds.trust("RHM").fingerprint() == ds.trust("RHU").fingerprint()
+        False
         """
         return _digest(self.meta, self.tables, extra=self.code, row_hashes=self._row_hashes)
 
@@ -167,6 +192,16 @@ class Dataset:
         ``publication``, ``dataset``, ``file`` (under ``root``), ``sheets``, ``sha256``,
         ``period`` (as found in the file), ``rows`` and, when there is something to say,
         ``notes``.  Empty for a canonical layout, and for a snapshot (which holds data only).
+    files
+        The files the data was read from, relative to ``root`` (what a run's manifest hashes).
+
+    Examples
+    --------
+    >>> ds = load("data/sample")
+    >>> ds
+    Dataset('data/sample', 11 trusts, synthetic)
+    >>> ds.risks.columns[:3].tolist()
+    ['risk_id', 'trust_code', 'site']
     """
 
     def __init__(
@@ -175,11 +210,13 @@ class Dataset:
         meta: dict[str, Any],
         tables: dict[str, pd.DataFrame],
         sources: list[dict[str, Any]] | None = None,
+        files: tuple[str, ...] = (),
     ):
         self.root = Path(root)
         self.meta = meta
         self.tables = tables
         self.sources = list(sources or [])
+        self.files = tuple(files)
 
     def __getattr__(self, name: str) -> pd.DataFrame:
         tables = self.__dict__.get("tables", {})
@@ -187,12 +224,25 @@ class Dataset:
             return tables[name]
         raise AttributeError(f"Dataset has no attribute {name!r}; datasets are {list(tables)}")
 
+    def __dir__(self) -> list[str]:
+        return sorted({*super().__dir__(), *self.__dict__.get("tables", {})})
+
     def __repr__(self) -> str:
-        return f"Dataset({str(self.root)!r}, trusts={self.trust_codes})"
+        kind = "synthetic" if self.meta.get("synthetic") else "real"
+        count = len(self.trust_codes)
+        try:
+            where = current_project().display(self.root)
+        except QvError:  # a repr must not fail: QV_PROJECT may have changed since loading
+            where = str(self.root)
+        return f"Dataset({where!r}, {count} trust{'s' if count != 1 else ''}, {kind})"
 
     @property
     def trust_codes(self) -> list[str]:
-        """ODS codes of the trusts in ``local/trusts.csv``, sorted."""
+        """ODS codes of the trusts in ``local/trusts.csv``, sorted.
+
+        >>> load("data/sample").trust_codes[:4]
+        ['R0D', 'R1C', 'R1F', 'RBD']
+        """
         return sorted(self.tables["trusts"]["trust_code"])
 
     def trust(self, code: str) -> TrustData:
@@ -202,6 +252,11 @@ class Dataset:
         ------
         QvError
             If the trust is not in ``local/trusts.csv``; the message lists the known codes.
+
+        Examples
+        --------
+        >>> load("data/sample").trust("RD3").code  # RD3 became R0D on 1 October 2020
+        'R0D'
         """
         wanted = str(code).strip().upper()
         wanted = default_parameters().code_map.get(wanted, wanted)
@@ -250,16 +305,27 @@ class Dataset:
         return positions, hashes
 
     def content_hash(self) -> str:
-        """SHA-256 of every table and the metadata: the snapshot's name."""
+        """SHA-256 of every table and the metadata: the snapshot's name.
+
+        >>> len(load("data/sample").content_hash())
+        64
+        """
         return _digest(self.meta, self.tables)
 
     def write_snapshot(self, directory: str | Path) -> Path:
         """Write the data once as Parquet under ``directory/<content hash>/`` and return it.
 
         The snapshot is written to a temporary directory and renamed into place, so a reader
-        never sees half a snapshot; an existing snapshot of the same content is reused.
+        never sees half a snapshot; an existing snapshot of the same content is reused.  A
+        relative ``directory`` is taken from the project folder.
+
+        >>> import tempfile
+        >>> ds = load("data/sample")
+        >>> with tempfile.TemporaryDirectory() as folder:
+        ...     ds.write_snapshot(folder).name == ds.content_hash()
+        True
         """
-        directory = _resolve(directory)
+        directory = current_project().path(directory)
         directory.mkdir(parents=True, exist_ok=True)
         target = directory / self.content_hash()
         if (target / SNAPSHOT_META).exists():
@@ -280,26 +346,70 @@ class Dataset:
         return target
 
 
-def load(path: str | Path, *, params: Parameters | None = None) -> Dataset:
+def default_data_dir() -> tuple[Path, str]:
+    """The data directory used when none is given, and where that choice comes from.
+
+    ``QV_DATA`` when set (a relative path is taken from the current folder, as in a shell),
+    else ``data_dir`` in the project's ``parameters/region.yaml`` (relative to the project
+    folder).  ``qv validate``, ``qv reviews`` and :func:`load` all use this.
+
+    Examples
+    --------
+    >>> path, source = default_data_dir()
+    >>> path.relative_to(current_project().root).as_posix(), source
+    ('data/sample', 'data_dir in parameters/region.yaml')
+    """
+    project = current_project()
+    from_env = os.environ.get(ENV_DATA)
+    if from_env:
+        return Path(from_env).expanduser().resolve(), ENV_DATA
+    where = project.display(project.parameters_dir / "region.yaml")
+    return project.path(default_parameters().region.data_dir), f"data_dir in {where}"
+
+
+def load(path: str | Path | None = None, *, params: Parameters | None = None) -> Dataset:
     """Load and validate every dataset under ``path`` (or read a snapshot written by qv).
 
     Parameters
     ----------
     path
         A data directory (``dataset.yaml``, ``local/``, ``national/``) or a snapshot directory
-        from :meth:`Dataset.write_snapshot`.  A relative path is taken from the repository
-        root, not the working directory.  National data may be canonical CSV files or files as
-        published (:mod:`qvlib.sources`); ``Dataset.sources`` records the published ones read.
+        from :meth:`Dataset.write_snapshot`.  A relative path is taken from the project folder
+        (:mod:`qvlib.project`), not the working directory.  ``None``: the data the command line
+        uses (:func:`default_data_dir`); which one is printed to stderr, since the caller did
+        not say.  National data may be canonical CSV files or files as published
+        (:mod:`qvlib.sources`); ``Dataset.sources`` records the published ones read.
     params
         Parameters supplying former trust codes, domains, ISF levels and visit type names;
-        default: the repository's ``parameters/``.
+        default: the project's ``parameters/``.
+
+    Returns
+    -------
+    Dataset
+        Every dataset as a validated frame.
 
     Raises
     ------
     DataValidationError
         Every problem in every file (file, row, column, value, expected), together.
+
+    Examples
+    --------
+    >>> ds = load("data/sample")
+    >>> ds.trust_codes[:3]
+    ['R0D', 'R1C', 'R1F']
+    >>> load("no/such/folder")
+    Traceback (most recent call last):
+    ...
+    qvlib.errors.DataValidationError: 1 problem in 1 file:
+    ...
     """
-    root = _resolve(path)
+    if path is None:
+        root, source = default_data_dir()
+        # The caller did not name the data: say which was read, wherever qv is used from.
+        print(f"qv: loading {root} ({source})", file=sys.stderr)
+    else:
+        root = current_project().path(path)
     if (root / SNAPSHOT_META).is_file() and not (root / META_FILE).exists():
         return load_snapshot(root)
     if not root.is_dir():
@@ -328,19 +438,36 @@ def load(path: str | Path, *, params: Parameters | None = None) -> Dataset:
     if problems:
         raise DataValidationError(problems)
     tables = {name: frames[name].reset_index(drop=True) for name in DATASETS}
+    files = [META_FILE] + [
+        dataset_file(name)
+        for name in DATASETS
+        if not national.covers(name) and (root / dataset_file(name)).is_file()
+    ]
+    files += [record["file"] for record in records]
     logger.info("loaded %s: %d rows", root, sum(len(f) for f in tables.values()))
-    return Dataset(root, meta, tables, records)
+    return Dataset(root, meta, tables, records, tuple(files))
 
 
 def load_snapshot(path: str | Path) -> Dataset:
-    """Read a snapshot written by :meth:`Dataset.write_snapshot` back into a :class:`Dataset`."""
-    root = _resolve(path)
+    """Read a snapshot written by :meth:`Dataset.write_snapshot` back into a :class:`Dataset`.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> ds = load("data/sample")
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     again = load_snapshot(ds.write_snapshot(folder))
+    ...     again.content_hash() == ds.content_hash()
+    True
+    """
+    root = current_project().path(path)
     try:
         info = json.loads((root / SNAPSHOT_META).read_text(encoding="utf-8"))
         tables = {name: _read_parquet(root / f"{name}.parquet") for name in info["datasets"]}
     except (OSError, ValueError, KeyError) as exc:
         raise QvError(f"{root}: not a readable qv snapshot ({exc}); rebuild it") from None
-    return Dataset(root, info["meta"], tables)
+    files = (SNAPSHOT_META, *(f"{name}.parquet" for name in info["datasets"]))
+    return Dataset(root, info["meta"], tables, files)
 
 
 def validate_dir(path: Path | None = None) -> tuple[str, bool]:
@@ -349,14 +476,23 @@ def validate_dir(path: Path | None = None) -> tuple[str, bool]:
     Parameters
     ----------
     path
-        The data directory; ``None`` for ``data_dir`` in ``parameters/region.yaml``.
+        The data directory (relative: from the project folder); ``None`` for
+        :func:`default_data_dir`.
 
     Returns
     -------
     (report, ok)
         A short summary (datasets, rows, trusts) when clean, else every problem.
+
+    Examples
+    --------
+    >>> report, ok = validate_dir("data/sample")
+    >>> ok
+    True
+    >>> print(report.splitlines()[0])
+    /.../data/sample: no problems found (synthetic data)
     """
-    root = load_region().data_path() if path is None else _resolve(path)
+    root = default_data_dir()[0] if path is None else current_project().path(path)
     try:
         ds = load(root)
     except DataValidationError as exc:
@@ -387,11 +523,6 @@ def validate_dir(path: Path | None = None) -> tuple[str, bool]:
 
 
 # --------------------------------------------------------------------------- helpers
-
-
-def _resolve(path: str | Path) -> Path:
-    path = Path(path).expanduser()
-    return path if path.is_absolute() else ROOT / path
 
 
 def _read_meta(path: Path) -> tuple[dict[str, Any], list[Problem]]:
@@ -525,4 +656,11 @@ def _read_parquet(path: Path) -> pd.DataFrame:
     return frame
 
 
-__all__ = ["Dataset", "TrustData", "load", "load_snapshot", "validate_dir"]
+__all__ = [
+    "Dataset",
+    "TrustData",
+    "default_data_dir",
+    "load",
+    "load_snapshot",
+    "validate_dir",
+]

@@ -13,15 +13,41 @@ from dataclasses import dataclass
 
 
 class QvError(Exception):
-    """Base class of every error that qv reports to a user without a traceback."""
+    """Base class of every error that qv reports to a user without a traceback.
+
+    Catch it to handle any of qv's errors; the message says what to do:
+
+    >>> import qvlib as qv
+    >>> try:
+    ...     qv.load("data/sample").trust("XYZ")
+    ... except QvError as exc:
+    ...     print(exc)
+    trust 'XYZ' is not in local/trusts.csv of .../data/sample; known trust codes are R0D, ...
+    """
 
 
 class ConfigError(QvError):
-    """A parameters file is missing, malformed, or has an unknown key or a bad value."""
+    """A parameters file is missing, malformed, or has an unknown key or a bad value.
+
+    >>> from qvlib.config import load_region
+    >>> load_region("no/such/region.yaml")
+    Traceback (most recent call last):
+    ...
+    qvlib.errors.ConfigError: .../no/such/region.yaml: file not found
+    """
 
 
 class NotebookParameterError(QvError):
-    """A notebook was given a parameter that its parameters cell does not declare."""
+    """A notebook was given a parameter that its parameters cell does not declare, or a value
+    of another type than the one declared.
+
+    >>> from qvlib.notebooks import check_parameters
+    >>> after_papermill = {"__annotations__": {"trust_code": str}, "trust_code": "RHM", "trust": 1}
+    >>> check_parameters(after_papermill)
+    Traceback (most recent call last):
+    ...
+    qvlib.errors.NotebookParameterError: unknown parameter 'trust'. This notebook's ...
+    """
 
 
 @dataclass(frozen=True, order=True)
@@ -31,6 +57,9 @@ class Problem:
     ``row`` is the row number a user sees in a spreadsheet (the header is row 1, so the first
     data row is row 2); ``None`` when the problem is about the whole file or a whole column.
     ``sheet`` names the worksheet of a workbook (``None`` for a CSV file).
+
+    >>> print(Problem("local/risks.csv", 7, "likelihood", "9", "a whole number from 1 to 5"))
+    local/risks.csv, row 7, column 'likelihood': got '9'; expected a whole number from 1 to 5
     """
 
     file: str
@@ -52,7 +81,12 @@ class Problem:
 
 
 class DataValidationError(QvError):
-    """One or more input files failed validation; ``problems`` lists every one of them."""
+    """One or more input files failed validation; ``problems`` lists every one of them.
+
+    >>> error = DataValidationError([Problem("local/risks.csv", 7, "likelihood", "9", "1 to 5")])
+    >>> error.problems[0].row
+    7
+    """
 
     def __init__(self, problems: Iterable[Problem]):
         self.problems = sorted(set(problems), key=_problem_sort_key)
@@ -72,7 +106,20 @@ def _problem_sort_key(p: Problem) -> tuple:
 
 
 def format_problems(problems: list[Problem], limit_per_file: int = 50) -> str:
-    """Render problems as a report grouped by file, at most ``limit_per_file`` lines a file."""
+    """Render problems as a report grouped by file, at most ``limit_per_file`` lines a file.
+
+    >>> print(format_problems([
+    ...     Problem("local/risks.csv", 7, "likelihood", "9", "a whole number from 1 to 5"),
+    ...     Problem("local/funding.csv", None, None, None, "this file; it is missing"),
+    ... ]))
+    2 problems in 2 files:
+    <BLANKLINE>
+    local/risks.csv
+      row 7, column 'likelihood': got '9'; expected a whole number from 1 to 5
+    <BLANKLINE>
+    local/funding.csv
+      file; expected this file; it is missing
+    """
     lines: list[str] = []
     by_file: dict[str, list[Problem]] = {}
     for p in problems:

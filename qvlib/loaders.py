@@ -1,4 +1,4 @@
-"""Strict loaders: one CSV file in, one validated DataFrame out (DESIGN.md section 4).
+"""Strict loaders: one CSV file in, one validated DataFrame out (docs: data dictionary).
 
 Every ``load_<dataset>`` reads its file as people really export it (see :mod:`qvlib.csvfiles`
 for encodings, separators and quotes; headers in any case and spacing; day-first dates;
@@ -113,6 +113,11 @@ def normalise_header(header: str) -> str:
 
     Case, surrounding whitespace, apostrophes and any run of spaces or punctuation are ignored,
     so ``"Trust Code"``, ``"trust_code"`` and ``" TRUST  CODE "`` all give ``"trust_code"``.
+
+    >>> normalise_header(" Trust  Code ")
+    'trust_code'
+    >>> normalise_header("Learners' FTE (%)")
+    'learners_fte'
     """
     text = header.strip().lower().replace("'", "").replace("\u2019", "")
     return re.sub(r"[^0-9a-z]+", "_", text).strip("_")
@@ -135,6 +140,15 @@ def parse_number(text: str, *, percent: bool = True, pounds: bool = True) -> flo
     ------
     ValueError
         If ``text`` is not a number written in an accepted form.
+
+    Examples
+    --------
+    >>> parse_number("£1,234.50"), parse_number("85%")
+    (1234.5, 85.0)
+    >>> parse_number("1,2")
+    Traceback (most recent call last):
+    ...
+    ValueError: 1,2
     """
     compact = re.sub(r"\s+", "", text)
     if (
@@ -155,6 +169,13 @@ def parse_date(text: str) -> date:
     years, month-first dates (``04/13/2025``), year-first dates other than ISO
     (``2025/04/01``) and dates that do not exist, such as 31/02/2024, raise ``ValueError``:
     they are never guessed.
+
+    >>> parse_date("05/04/2025"), parse_date("2025-04-05 09:30")
+    (datetime.date(2025, 4, 5), datetime.date(2025, 4, 5))
+    >>> parse_date("31/02/2024")
+    Traceback (most recent call last):
+    ...
+    ValueError: day is out of range for month
     """
     match = _DMY.fullmatch(text)
     if match:
@@ -172,7 +193,12 @@ def parse_date(text: str) -> date:
 
 
 def empty_frame(name: str) -> pd.DataFrame:
-    """An empty frame with dataset ``name``'s canonical columns and dtypes."""
+    """An empty frame with dataset ``name``'s canonical columns and dtypes.
+
+    >>> frame = empty_frame("nhs_website_ratings")
+    >>> len(frame), str(frame["stars"].dtype)
+    (0, 'float64')
+    """
     schema = DATASETS[name].schema.to_schema()
     return pd.DataFrame(
         {col: pd.Series(dtype=_pandas_dtype(spec)) for col, spec in schema.columns.items()}
@@ -180,7 +206,11 @@ def empty_frame(name: str) -> pd.DataFrame:
 
 
 def dataset_file(name: str) -> str:
-    """The path of dataset ``name`` under a data directory, e.g. ``local/risks.csv``."""
+    """The path of dataset ``name`` under a data directory, e.g. ``local/risks.csv``.
+
+    >>> dataset_file("risks"), dataset_file("fft")
+    ('local/risks.csv', 'national/fft.csv')
+    """
     return DATASETS[name].file
 
 
@@ -213,6 +243,14 @@ def read_dataset(
     (frame, problems)
         ``frame`` holds the rows that passed every check, indexed by spreadsheet row number
         (header = row 1); ``None`` when the file could not be read at all.
+
+    Examples
+    --------
+    >>> frame, problems = read_dataset("risks", "data/sample/local/risks.csv")
+    >>> problems, frame.index[:2].tolist()  # spreadsheet rows: the header is row 1
+    ([], [2, 3])
+    >>> read_dataset("hotspots", "data/sample/local/hotspots.csv", required=False)[1]
+    []
     """
     path = Path(path)
     shown = str(path)
@@ -255,6 +293,12 @@ def parse_cells(
     -------
     (frame, problems)
         As for :func:`read_dataset`: the rows that passed every check, by index, and problems.
+
+    >>> cells = pd.DataFrame({"trust_code": ["RHM"], "site_code": ["RHM01"],
+    ...                       "site_name": ["Southampton General Hospital"]})
+    >>> frame, problems = parse_cells("sites", cells, shown="sites.xlsx")
+    >>> frame["site_code"].tolist(), problems
+    (['RHM01'], [])
     """
     columns = [_Cells.of(cells[c].to_numpy(dtype=object)) for c in cells.columns]
     return _parse_table(
@@ -345,6 +389,12 @@ def load_dataset(name: str, path: str | Path, *, params: Parameters | None = Non
     ------
     DataValidationError
         Listing every problem in the file (file, row, column, value, expected).
+
+    Examples
+    --------
+    >>> risks = load_dataset("risks", "data/sample/local/risks.csv")
+    >>> risks[["likelihood", "consequence"]].dtypes.astype(str).tolist()
+    ['int64', 'int64']
     """
     frame, problems = read_dataset(name, path, params=params, required=True)
     if problems:
@@ -356,107 +406,198 @@ def load_dataset(name: str, path: str | Path, *, params: Parameters | None = Non
 
 
 def load_trusts(path: str | Path, *, params: Parameters | None = None) -> pd.DataFrame:
-    """Load ``local/trusts.csv``; see :func:`load_dataset`."""
+    """Load ``local/trusts.csv``; see :func:`load_dataset`.
+
+    >>> load_trusts("data/sample/local/trusts.csv").columns[:4].tolist()
+    ['trust_code', 'trust_name', 'trust_type', 'icb']
+    """
     return load_dataset("trusts", path, params=params)
 
 
 def load_learners(path: str | Path, *, params: Parameters | None = None) -> pd.DataFrame:
-    """Load ``local/learners.csv``; see :func:`load_dataset`."""
+    """Load ``local/learners.csv``; see :func:`load_dataset`.
+
+    >>> load_learners("data/sample/local/learners.csv").columns[:4].tolist()
+    ['trust_code', 'year', 'profession_group', 'programme']
+    """
     return load_dataset("learners", path, params=params)
 
 
 def load_funding(path: str | Path, *, params: Parameters | None = None) -> pd.DataFrame:
-    """Load ``local/funding.csv``; see :func:`load_dataset`."""
+    """Load ``local/funding.csv``; see :func:`load_dataset`.
+
+    >>> load_funding("data/sample/local/funding.csv").columns[:4].tolist()
+    ['trust_code', 'year', 'stream', 'profession_group']
+    """
     return load_dataset("funding", path, params=params)
 
 
 def load_programmes(path: str | Path, *, params: Parameters | None = None) -> pd.DataFrame:
-    """Load ``local/programmes.csv``; see :func:`load_dataset`."""
+    """Load ``local/programmes.csv``; see :func:`load_dataset`.
+
+    >>> load_programmes("data/sample/local/programmes.csv").columns[:4].tolist()
+    ['trust_code', 'site', 'profession_group', 'programme']
+    """
     return load_dataset("programmes", path, params=params)
 
 
 def load_risks(path: str | Path, *, params: Parameters | None = None) -> pd.DataFrame:
-    """Load ``local/risks.csv``; see :func:`load_dataset`."""
+    """Load ``local/risks.csv``; see :func:`load_dataset`.
+
+    >>> load_risks("data/sample/local/risks.csv").columns[:4].tolist()
+    ['risk_id', 'trust_code', 'site', 'specialty']
+    """
     return load_dataset("risks", path, params=params)
 
 
 def load_exception_reports(path: str | Path, *, params: Parameters | None = None) -> pd.DataFrame:
-    """Load ``local/exception_reports.csv``; see :func:`load_dataset`."""
+    """Load ``local/exception_reports.csv``; see :func:`load_dataset`.
+
+    >>> load_exception_reports("data/sample/local/exception_reports.csv").columns[:4].tolist()
+    ['trust_code', 'quarter', 'grade', 'specialty']
+    """
     return load_dataset("exception_reports", path, params=params)
 
 
 def load_self_assessment(path: str | Path, *, params: Parameters | None = None) -> pd.DataFrame:
-    """Load ``local/self_assessment.csv``; see :func:`load_dataset`."""
+    """Load ``local/self_assessment.csv``; see :func:`load_dataset`.
+
+    >>> load_self_assessment("data/sample/local/self_assessment.csv").columns[:4].tolist()
+    ['trust_code', 'year', 'domain', 'self_rating']
+    """
     return load_dataset("self_assessment", path, params=params)
 
 
 def load_lda_compliance(path: str | Path, *, params: Parameters | None = None) -> pd.DataFrame:
-    """Load ``local/lda_compliance.csv``; see :func:`load_dataset`."""
+    """Load ``local/lda_compliance.csv``; see :func:`load_dataset`.
+
+    >>> load_lda_compliance("data/sample/local/lda_compliance.csv").columns[:4].tolist()
+    ['trust_code', 'year', 'schedule_item', 'status']
+    """
     return load_dataset("lda_compliance", path, params=params)
 
 
 def load_survey_results(path: str | Path, *, params: Parameters | None = None) -> pd.DataFrame:
-    """Load ``local/survey_results.csv``; see :func:`load_dataset`."""
+    """Load ``local/survey_results.csv``; see :func:`load_dataset`.
+
+    >>> load_survey_results("data/sample/local/survey_results.csv").columns[:4].tolist()
+    ['survey', 'year', 'trust_code', 'site']
+    """
     return load_dataset("survey_results", path, params=params)
 
 
 def load_good_practice(path: str | Path, *, params: Parameters | None = None) -> pd.DataFrame:
-    """Load ``local/good_practice.csv``; see :func:`load_dataset`."""
+    """Load ``local/good_practice.csv``; see :func:`load_dataset`.
+
+    >>> load_good_practice("data/sample/local/good_practice.csv").columns[:4].tolist()
+    ['trust_code', 'date', 'site', 'specialty']
+    """
     return load_dataset("good_practice", path, params=params)
 
 
 def load_visits(path: str | Path, *, params: Parameters | None = None) -> pd.DataFrame:
-    """Load ``local/visits.csv``; visit types recorded under newer names become canonical."""
+    """Load ``local/visits.csv``; visit types recorded under newer names become canonical.
+
+    >>> load_visits("data/sample/local/visits.csv").columns[:4].tolist()
+    ['visit_id', 'trust_code', 'visit_type', 'date']
+    """
     return load_dataset("visits", path, params=params)
 
 
 def load_visit_actions(path: str | Path, *, params: Parameters | None = None) -> pd.DataFrame:
-    """Load ``local/visit_actions.csv``; see :func:`load_dataset`."""
+    """Load ``local/visit_actions.csv``; see :func:`load_dataset`.
+
+    >>> load_visit_actions("data/sample/local/visit_actions.csv").columns[:4].tolist()
+    ['visit_id', 'ref', 'kind', 'domain']
+    """
     return load_dataset("visit_actions", path, params=params)
 
 
 def load_risk_history(path: str | Path, *, params: Parameters | None = None) -> pd.DataFrame:
-    """Load ``local/risk_history.csv`` (an optional dataset); see :func:`load_dataset`."""
+    """Load ``local/risk_history.csv`` (an optional dataset); see :func:`load_dataset`.
+
+    >>> load_risk_history("data/sample/local/risk_history.csv").columns[:4].tolist()
+    ['risk_id', 'date', 'likelihood', 'consequence']
+    """
     return load_dataset("risk_history", path, params=params)
 
 
 def load_sites(path: str | Path, *, params: Parameters | None = None) -> pd.DataFrame:
-    """Load ``local/sites.csv`` (an optional dataset); see :func:`load_dataset`."""
+    """Load ``local/sites.csv`` (an optional dataset); see :func:`load_dataset`.
+
+    >>> load_sites("data/sample/local/sites.csv").columns.tolist()
+    ['trust_code', 'site_code', 'site_name']
+    """
     return load_dataset("sites", path, params=params)
 
 
 def load_commitments(path: str | Path, *, params: Parameters | None = None) -> pd.DataFrame:
-    """Load ``local/commitments.csv`` (an optional dataset); see :func:`load_dataset`."""
+    """Load ``local/commitments.csv`` (an optional dataset); see :func:`load_dataset`.
+
+    >>> load_commitments("data/sample/local/commitments.csv").columns[:4].tolist()
+    ['trust_code', 'visit_id', 'ref', 'commitment']
+    """
     return load_dataset("commitments", path, params=params)
 
 
 def load_meeting_attendees(path: str | Path, *, params: Parameters | None = None) -> pd.DataFrame:
-    """Load ``local/meeting_attendees.csv`` (an optional dataset); see :func:`load_dataset`."""
+    """Load ``local/meeting_attendees.csv`` (an optional dataset); see :func:`load_dataset`.
+
+    >>> attendees = load_meeting_attendees("data/sample/local/meeting_attendees.csv")
+    >>> sorted(attendees["attendance"].unique())
+    ['apologies', 'attended']
+    """
     return load_dataset("meeting_attendees", path, params=params)
 
 
 def load_hotspots(path: str | Path, *, params: Parameters | None = None) -> pd.DataFrame:
-    """Load ``local/hotspots.csv`` (an optional dataset); see :func:`load_dataset`."""
+    """Load ``local/hotspots.csv`` (an optional dataset); see :func:`load_dataset`.
+
+    Optional: the sample data has no hotspot list (hotspots are also derived from the data).
+
+    >>> load_hotspots("data/sample/local/hotspots.csv")
+    Traceback (most recent call last):
+    ...
+    qvlib.errors.DataValidationError: 1 problem in 1 file:
+    ...
+    """
     return load_dataset("hotspots", path, params=params)
 
 
 def load_fft(path: str | Path, *, params: Parameters | None = None) -> pd.DataFrame:
-    """Load ``national/fft.csv``; see :func:`load_dataset`."""
+    """Load ``national/fft.csv``; see :func:`load_dataset`.
+
+    >>> load_fft("data/sample/national/fft.csv").columns[:4].tolist()
+    ['org_code', 'period', 'setting', 'very_good']
+    """
     return load_dataset("fft", path, params=params)
 
 
 def load_nhs_website_ratings(path: str | Path, *, params: Parameters | None = None) -> pd.DataFrame:
-    """Load ``national/nhs_website_ratings.csv`` (optional); see :func:`load_dataset`."""
+    """Load ``national/nhs_website_ratings.csv`` (optional); see :func:`load_dataset`.
+
+    >>> frame = load_nhs_website_ratings("data/sample/national/nhs_website_ratings.csv")
+    >>> frame.columns[:4].tolist()
+    ['org_code', 'site_code', 'stars', 'ratings']
+    """
     return load_dataset("nhs_website_ratings", path, params=params)
 
 
 def load_cqc_ratings(path: str | Path, *, params: Parameters | None = None) -> pd.DataFrame:
-    """Load ``national/cqc_ratings.csv``; see :func:`load_dataset`."""
+    """Load ``national/cqc_ratings.csv``; see :func:`load_dataset`.
+
+    >>> load_cqc_ratings("data/sample/national/cqc_ratings.csv").columns[:4].tolist()
+    ['provider_id', 'location_id', 'location_name', 'service_group']
+    """
     return load_dataset("cqc_ratings", path, params=params)
 
 
 def load_staff_survey(path: str | Path, *, params: Parameters | None = None) -> pd.DataFrame:
-    """Load ``national/staff_survey.csv``; see :func:`load_dataset`."""
+    """Load ``national/staff_survey.csv``; see :func:`load_dataset`.
+
+    >>> load_staff_survey("data/sample/national/staff_survey.csv").columns[:4].tolist()
+    ['org_code', 'year', 'element', 'sub_score']
+    """
     return load_dataset("staff_survey", path, params=params)
 
 
@@ -710,6 +851,9 @@ def latest_date(period_end: date | None) -> date:
 
     Due dates and review dates lie ahead of the data; anything later is a typing mistake.
     Without a stated period, :data:`LATEST_DATE`.
+
+    >>> latest_date(date(2026, 3, 31)), latest_date(None)
+    (datetime.date(2031, 3, 31), datetime.date(2100, 12, 31))
     """
     if period_end is None:
         return LATEST_DATE

@@ -476,6 +476,6 @@ def open_overview(
     region = region or load_region_cached()
     review_year = check_review_year(review_year or region.review_year)
     when = parse_as_at(as_at, review_year, dt.date.today())
-    dataset = load_cached(data or str(region.data_path()))
+    dataset = load_cached(data or None)
     check_coverage(dataset.coverage.start, dataset.coverage.end, review_year, when)
     return RegionOverview(dataset=dataset, region=region, review_year=review_year, as_at=when)

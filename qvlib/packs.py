@@ -135,6 +135,11 @@ def cache_dir() -> Path:
 
     ``$QV_CACHE_DIR`` when set; inside the virtual environment when running in one (so that
     rebuilding the venv clears it); else ``~/.cache/qv``.
+
+    >>> from unittest import mock
+    >>> with mock.patch.dict("os.environ", {"QV_CACHE_DIR": "/srv/cache/qv"}):
+    ...     cache_dir()
+    PosixPath('/srv/cache/qv')
     """
     if os.environ.get("QV_CACHE_DIR"):
         return Path(os.environ["QV_CACHE_DIR"])
@@ -165,6 +170,12 @@ def vega_bundle() -> str:
     -------
     str
         JavaScript that defines ``window.vegaEmbed``; no ``http(s)://`` and no ``</script``.
+
+    Examples
+    --------
+    >>> js = vega_bundle()
+    >>> "vegaEmbed" in js, "https://" in js, "</script" in js
+    (True, False, False)
     """
     path = _bundle_path()
     if path.exists():
@@ -343,6 +354,12 @@ def check_offline(page: str) -> None:
     relative paths are allowed.  Text is not checked: a value from data, such as a risk
     summary citing ``https://www.gmc-uk.org/nts``, is escaped text in a cell, shown and never
     fetched, so data can never fail a pack.
+
+    >>> check_offline("<p>Source: https://www.gmc-uk.org/nts, cited in the text</p>")
+    >>> check_offline('<img src="https://example.org/logo.png">')
+    Traceback (most recent call last):
+    ...
+    qvlib.errors.QvError: a pack must not reference any URL (it has to open offline), ...
     """
     for match in _RAW_TEXT_RE.finditer(page):
         tag, attributes, code = match.group(1).lower(), match.group(2), match.group(3)
@@ -417,12 +434,15 @@ class PackExporter:
 
     Examples
     --------
+    >>> nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("## Risks")])
     >>> exporter = PackExporter()
     >>> page = exporter.render(nb, title="Annual education quality review", trust_code="RHM",
     ...                        trust_name="University Hospital Southampton", review_year="2025/26",
     ...                        as_at="2025-10-14",
     ...                        provenance={"dataset": "sample", "snapshot": "3f2a..."},
     ...                        synthetic=True)
+    >>> page.startswith("<!DOCTYPE html>"), SYNTHETIC_BANNER in page, "Risks</h2>" in page
+    (True, True, True)
     """
 
     def __init__(self) -> None:
@@ -442,7 +462,10 @@ class PackExporter:
 
     @staticmethod
     def prepare() -> None:
-        """Build what every page shares (the Vega bundle cache) once, before workers start."""
+        """Build what every page shares (the Vega bundle cache) once, before workers start.
+
+        >>> PackExporter.prepare()  # afterwards vega_bundle() reads the cache
+        """
         vega_bundle()
 
     def render(

@@ -160,7 +160,10 @@ class TrustReview:
     as_at: dt.date
 
     def __repr__(self) -> str:
-        return f"TrustReview({self.code!r}, {self.review_year!r}, as_at={self.as_at.isoformat()!r})"
+        return (
+            f"TrustReview({self.data.code!r}, {self.data.name!r}, {self.review_year!r}, "
+            f"as_at={self.as_at.isoformat()!r})"
+        )
 
     @property
     def code(self) -> str:
@@ -968,7 +971,7 @@ def open_review(
     region = region or load_region_cached()
     review_year = check_review_year(review_year or region.review_year)
     when = parse_as_at(as_at, review_year, dt.date.today())
-    dataset = load_cached(data or str(region.data_path()))
+    dataset = load_cached(data or None)
     review = TrustReview(dataset.trust(trust_code), region, review_year, when)
     for warning in review.coverage_warnings:
         log.warning("%s", warning)
@@ -978,13 +981,18 @@ def open_review(
 _CACHE: dict[str, Dataset] = {}
 
 
-def load_cached(data: str) -> Dataset:
-    """``load(data)``, kept for the process: opening several trusts parses the data once."""
-    if data not in _CACHE:
+def load_cached(data: str | None) -> Dataset:
+    """``load(data)``, kept for the process: opening several trusts parses the data once.
+
+    ``None`` loads the configured data (``QV_DATA`` or ``data_dir`` in region.yaml) and says
+    which.
+    """
+    key = str(data or "")
+    if key not in _CACHE:
         _CACHE.clear()  # one dataset at a time: a run reads one snapshot
-        _CACHE[data] = load(data)
-        log.info("loaded %s", data)
-    return _CACHE[data]
+        _CACHE[key] = load(data or None)
+        log.info("loaded %s", _CACHE[key].root)
+    return _CACHE[key]
 
 
 __all__ = [

@@ -1,4 +1,4 @@
-"""The data contract: one pandera model per dataset (DESIGN.md section 4).
+"""The data contract: one pandera model per dataset (the docs' data dictionary is built from it).
 
 Column names here are the canonical ones; loaders map exported headers onto them, parse the
 quirks people's exports have, and then validate with these models.  Metrics refer to columns

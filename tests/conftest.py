@@ -4,12 +4,14 @@ import fcntl
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
 from hypothesis import settings
 
-from qvlib.config import ROOT
+REPO = Path(__file__).resolve().parents[1]
+
 
 # Property tests run on every `make test`; keep them quick and free of flaky deadlines.  The
 # default profile, "ci", is derandomized: the same examples on every run and machine, so a
@@ -24,7 +26,7 @@ def run_qv(*args: str, check: bool = False) -> subprocess.CompletedProcess:
     """Run the ``qv`` command as a user would, from the repository root."""
     return subprocess.run(
         [sys.executable, "-m", "qvlib", *args],
-        cwd=ROOT,
+        cwd=REPO,
         capture_output=True,
         text=True,
         check=check,
@@ -63,3 +65,15 @@ def sample_build(tmp_path_factory) -> Path:
     code = int(done.read_text())
     assert code == 0, (out / "log.txt").read_text()[-5000:]
     return out / "2025-26"
+
+
+_SESSION_START = time.time()
+
+
+def pytest_terminal_summary(terminalreporter):
+    """Say where this run's test artefacts (the browser tests' screenshots of every pack) are."""
+    artefacts = REPO / "outputs" / "test-artefacts"
+    files = [p for p in artefacts.rglob("*") if p.is_file()] if artefacts.is_dir() else []
+    new = [p for p in files if p.stat().st_mtime >= _SESSION_START]
+    if new:
+        terminalreporter.write_line(f"test artefacts: {len(new)} files under {artefacts}")

@@ -10,7 +10,7 @@
   (:func:`describe`).
 """
 
-from qvlib.runner.registry import INJECTED, PACKS, PackKind
+from qvlib.runner.registry import INJECTED, PackKind, default_packs
 from qvlib.runner.run import RunOptions, describe, run_reviews
 
-__all__ = ["INJECTED", "PACKS", "PackKind", "RunOptions", "describe", "run_reviews"]
+__all__ = ["INJECTED", "PackKind", "RunOptions", "default_packs", "describe", "run_reviews"]

@@ -7,7 +7,9 @@ date and the qvlib version.  A job whose output exists and whose fingerprint equ
 recorded in the previous manifest is up to date and skipped.
 
 Notebook parameters are checked here, before any kernel starts: every parameter the runner
-injects must be declared in the notebook's ``parameters`` cell (papermill itself only warns).
+injects must be declared in the notebook's ``parameters`` cell (papermill itself only warns).  Each
+pack notebook checks again when it runs (:func:`qvlib.notebooks.check_parameters`), for runs
+that do not go through qv.
 """
 
 from __future__ import annotations

@@ -26,7 +26,7 @@ from typing import Any
 
 import qvlib
 from qvlib import display
-from qvlib.config import ROOT
+from qvlib.project import current_project
 from qvlib.runner.engine import JobResult, write_atomic
 from qvlib.runner.plan import Job, sha256_file
 
@@ -36,7 +36,7 @@ MANIFEST = "manifest.json"
 INDEX = "index.html"
 
 
-def git_commit(root: Path = ROOT) -> str | None:
+def git_commit(root: Path) -> str | None:
     """``git rev-parse HEAD`` of the repository at ``root``, or ``None`` outside a git checkout."""
     try:
         done = subprocess.run(
@@ -49,22 +49,12 @@ def git_commit(root: Path = ROOT) -> str | None:
     return done.stdout.strip() or None
 
 
-def data_files(data_dir: Path) -> list[dict[str, str]]:
-    """Every file under ``data_dir`` (hidden ones excluded) with its SHA-256, sorted by path."""
-    files = []
-    for path in sorted(data_dir.rglob("*")):
-        rel = path.relative_to(data_dir)
-        if path.is_file() and not any(part.startswith(".") for part in rel.parts):
-            files.append({"path": rel.as_posix(), "sha256": sha256_file(path)})
-    return files
-
-
-def display_path(path: Path) -> str:
-    """``path`` relative to the repository root when inside it (portable), else absolute."""
-    try:
-        return path.resolve().relative_to(ROOT).as_posix()
-    except ValueError:
-        return str(path)
+def data_files(root: Path, files: Iterable[str]) -> list[dict[str, str]]:
+    """The data files a run read (paths relative to ``root``) with their SHA-256, by path."""
+    return [
+        {"path": Path(name).as_posix(), "sha256": sha256_file(root / name)}
+        for name in sorted(files)
+    ]
 
 
 def read_manifest(year_dir: Path) -> dict[str, dict[str, Any]]:
@@ -110,7 +100,7 @@ def entry_for(
         "inputs": {
             **inputs,
             "notebook": {
-                "path": display_path(job.kind.notebook),
+                "path": current_project().display(job.kind.notebook),
                 "sha256": sha256_file(job.kind.notebook),
             },
             "parameters": job.parameters,

@@ -1,11 +1,12 @@
 """The pack registry: a declarative table of the pack kinds ``qv reviews`` can build.
 
 Each :class:`PackKind` names its notebook, its title, its scope (one pack per trust, one per
-risk that calls for it, or one per region) and two slots that other layers fill in:
+clinical learning environment that calls for it, or one per region) and two slots that other
+layers fill in:
 
-- ``select_risks`` (risk scope): a function of a trust's data, the region settings and the
-  review year, giving the ids of the open risks
-  whose recommended intervention calls for this pack;
+- ``select_environments`` (environment scope): a function of a trust's data, the region
+  settings, the review year and the as-at date, giving the clinical learning environments
+  whose open risks call for this pack;
 - ``finalize``: writes the final outputs from the executed notebook and its HTML (the CQC
   response bundle turns them into a .zip).  The default writes the HTML; a kind whose output
   is not ``.html`` is not ready to build until it has one.
@@ -22,13 +23,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from qvlib.config import ROOT
 from qvlib.errors import QvError
+from qvlib.project import Project, current_project
 
 Scope = Literal["trust", "environment", "region"]
-
-#: Where the pack notebooks live.
-NOTEBOOKS_DIR = ROOT / "notebooks"
 
 #: ``select_environments(trust_data, region, review_year, as_at) -> [{"slug", "site",
 #: "specialty", "title"}, ...]``; a callable or an import reference.
@@ -50,12 +48,13 @@ class PackKind:
     title : str
         Title shown in the pack's header and in ``index.html``.
     scope : {"trust", "environment", "region"}
-        One pack per trust, per selected risk of a trust, or one for the region.
+        One pack per trust, per selected clinical learning environment of a trust, or one for
+        the region.
     output : str
         Output file name; ``{pack}`` and ``{slug}`` (the environment's) are filled in.
     select_environments : callable or str, optional
-        Risk scope only: which of a trust's risks get a pack.  Without one, no risk packs are
-        planned (with a warning).
+        Environment scope only: which of a trust's environments get a pack.  Without one, no
+        such packs are planned (with a warning).
     finalize : callable or str, optional
         Writes the final output(s); ``None`` writes the HTML to ``output``.
     """
@@ -81,47 +80,60 @@ class PackKind:
         return self.output.format(pack=self.name, slug=slug or "")
 
 
-PACKS: tuple[PackKind, ...] = (
-    PackKind(
-        name="desktop-review-dashboard",
-        notebook=NOTEBOOKS_DIR / "desktop_review_dashboard.ipynb",
-        title="Desktop review dashboard",
-    ),
-    PackKind(
-        name="annual-review-pack",
-        notebook=NOTEBOOKS_DIR / "annual_review_pack.ipynb",
-        title="Annual education quality review",
-    ),
-    PackKind(
-        name="cqc-response-bundle",
-        notebook=NOTEBOOKS_DIR / "cqc_response_bundle.ipynb",
-        title="CQC response bundle",
-        output="{pack}.zip",
-        finalize="qvlib.cqc:finalize_cqc_bundle",
-    ),
-    PackKind(
-        name="triggered-visit-brief",
-        notebook=NOTEBOOKS_DIR / "triggered_visit_brief.ipynb",
-        title="Triggered visit brief",
-        scope="environment",
-        output="{pack}-{slug}.html",
-        select_environments="qvlib.briefs:triggered_visit_briefs",
-    ),
-    PackKind(
-        name="learner-educator-visit-brief",
-        notebook=NOTEBOOKS_DIR / "learner_educator_visit_brief.ipynb",
-        title="Learner and educator visit brief",
-        scope="environment",
-        output="{pack}-{slug}.html",
-        select_environments="qvlib.briefs:learner_educator_visit_briefs",
-    ),
-    PackKind(
-        name="region-overview",
-        notebook=NOTEBOOKS_DIR / "region_overview.ipynb",
-        title="Region overview",
-        scope="region",
-    ),
-)
+def default_packs(project: Project | None = None) -> tuple[PackKind, ...]:
+    """The pack kinds qv builds, with their notebooks found in ``project`` (default: the
+    current project; a project's own copy of a notebook wins over the one qv ships).
+
+    Examples
+    --------
+    >>> [kind.name for kind in default_packs()][:3]
+    ['desktop-review-dashboard', 'annual-review-pack', 'cqc-response-bundle']
+    >>> default_packs()[0].notebook.name
+    'desktop_review_dashboard.ipynb'
+    """
+    notebook = (project or current_project()).notebook
+    return (
+        PackKind(
+            name="desktop-review-dashboard",
+            notebook=notebook("desktop_review_dashboard.ipynb"),
+            title="Desktop review dashboard",
+        ),
+        PackKind(
+            name="annual-review-pack",
+            notebook=notebook("annual_review_pack.ipynb"),
+            title="Annual education quality review",
+        ),
+        PackKind(
+            name="cqc-response-bundle",
+            notebook=notebook("cqc_response_bundle.ipynb"),
+            title="CQC response bundle",
+            output="{pack}.zip",
+            finalize="qvlib.cqc:finalize_cqc_bundle",
+        ),
+        PackKind(
+            name="triggered-visit-brief",
+            notebook=notebook("triggered_visit_brief.ipynb"),
+            title="Triggered visit brief",
+            scope="environment",
+            output="{pack}-{slug}.html",
+            select_environments="qvlib.briefs:triggered_visit_briefs",
+        ),
+        PackKind(
+            name="learner-educator-visit-brief",
+            notebook=notebook("learner_educator_visit_brief.ipynb"),
+            title="Learner and educator visit brief",
+            scope="environment",
+            output="{pack}-{slug}.html",
+            select_environments="qvlib.briefs:learner_educator_visit_briefs",
+        ),
+        PackKind(
+            name="region-overview",
+            notebook=notebook("region_overview.ipynb"),
+            title="Region overview",
+            scope="region",
+        ),
+    )
+
 
 #: Parameters the runner injects, by scope; every one must be declared by the notebook.
 INJECTED: dict[str, tuple[str, ...]] = {

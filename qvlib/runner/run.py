@@ -28,8 +28,9 @@ from rich.console import Console
 
 import qvlib
 from qvlib import display
-from qvlib.config import ROOT, Parameters, check_review_year, load_parameters
+from qvlib.config import Parameters, check_review_year, load_parameters
 from qvlib.errors import DataValidationError, QvError
+from qvlib.project import Project, find_project
 from qvlib.runner.engine import PREWARM_MODULES, JobResult, WorkerConfig
 from qvlib.runner.executors import make_executor
 from qvlib.runner.plan import (
@@ -42,14 +43,13 @@ from qvlib.runner.plan import (
 )
 from qvlib.runner.record import (
     data_files,
-    display_path,
     entry_for,
     git_commit,
     read_manifest,
     write_index,
     write_manifest,
 )
-from qvlib.runner.registry import INJECTED, PACKS, PackKind, resolve
+from qvlib.runner.registry import INJECTED, PackKind, default_packs, resolve
 from qvlib.runner.report import RunProgress, summary_table
 from qvlib.sources import describe_sources, known_at
 
@@ -68,24 +68,28 @@ _SCOPE_TEXT = {
 class RunOptions:
     """Everything ``qv reviews`` is asked to do.
 
-    The first ten fields are the command-line options.  The rest are for programmatic use
-    (tests, benchmarks): another pack registry, parameters directory, HTML exporter (an import
-    reference to a class with ``render(nb, *, title, trust_code, trust_name, review_year,
+    The first ten fields are the command-line options.  ``project`` defaults to
+    :func:`qvlib.project.find_project`'s; relative ``data_dir`` and ``out_dir`` are
+    taken from it (the CLI passes absolute paths).  ``data_dir`` defaults to
+    :func:`qvlib.datasets.default_data_dir`, ``out_dir`` to the project's ``outputs/``.  The
+    rest are for programmatic use (tests, benchmarks): another pack registry (default: the
+    project's :func:`~qvlib.runner.registry.default_packs`), HTML exporter (an import reference
+    to a class with ``render(nb, *, title, trust_code, trust_name, review_year, as_at,
     provenance, synthetic) -> str``), warm-up imports, or forcing the progress bar on or off.
     """
 
     trusts: list[str] = field(default_factory=list)
     packs: list[str] = field(default_factory=list)
     data_dir: Path | None = None
-    out_dir: Path = ROOT / "outputs"
+    out_dir: Path | None = None
     year: str | None = None
     as_at: str | None = None
     jobs: int | None = None
     force: bool = False
     scheduler: str | None = None
     engine: Literal["warm", "fresh"] = "warm"
-    registry: Sequence[PackKind] = PACKS
-    parameters_dir: Path | None = None
+    project: Project | None = None
+    registry: Sequence[PackKind] | None = None
     exporter: str = "qvlib.packs:PackExporter"
     prewarm: tuple[str, ...] = PREWARM_MODULES
     progress_bar: bool | None = None
@@ -212,17 +216,35 @@ def _period_text(start: date | None, end: date | None, as_at: date) -> str | Non
 
 
 def run_reviews(options: RunOptions) -> int:
-    """Build every out-of-date (trust, pack) of the run; return the exit code (0, 1 or 2)."""
+    """Build every out-of-date (trust, pack) of the run; return the exit code (0, 1 or 2).
+
+    The run's workers and kernels work on the same project as the run (``QV_PROJECT``).
+    """
+    errors = Console(stderr=True, soft_wrap=True)
+    try:
+        project = options.project or find_project()
+    except QvError as exc:
+        errors.print(f"qv reviews: {exc}", markup=False, highlight=False)
+        return EXIT_BAD_INPUT
+    with project.exported():
+        return _run(options, project, errors)
+
+
+def _run(options: RunOptions, project: Project, errors: Console) -> int:
     from qvlib.reviews import check_coverage, parse_as_at
 
-    console, errors = Console(), Console(stderr=True, soft_wrap=True)
+    console = Console()
     if not console.is_terminal:
         console = Console(width=160)  # a CI log: keep each summary row on one line
     started = datetime.now(UTC).isoformat(timespec="seconds")
+    data_dir, source = (
+        (project.path(options.data_dir), "--data") if options.data_dir else (None, "")
+    )
     try:
-        params = load_parameters(options.parameters_dir)
+        params = load_parameters(project.parameters_dir)
         year = _review_year(options, params)
-        kinds = select_packs(options.registry, options.packs, bool(options.trusts))
+        registry = default_packs(project) if options.registry is None else options.registry
+        kinds = select_packs(registry, options.packs, bool(options.trusts))
         for kind in kinds:
             check_notebook_parameters(kind)
         if options.jobs is not None and options.jobs < 1:
@@ -231,7 +253,11 @@ def run_reviews(options: RunOptions) -> int:
             engine=options.engine, exporter=options.exporter, prewarm=options.prewarm
         )
         executor = make_executor(options.jobs or os.cpu_count() or 1, config, options.scheduler)
-        data_dir = Path(options.data_dir) if options.data_dir else params.region.data_path()
+        if data_dir is None:
+            from qvlib.datasets import default_data_dir
+
+            data_dir, source = default_data_dir()
+        console.print(f"data: {data_dir} ({source})", markup=False, highlight=False)
         as_at = parse_as_at(options.as_at, year, date.today())
         ds = load_dataset(data_dir, params)
         for warning in check_coverage(ds.coverage.start, ds.coverage.end, year, as_at):
@@ -247,7 +273,7 @@ def run_reviews(options: RunOptions) -> int:
         errors.print(f"qv reviews: {exc}", markup=False, highlight=False)
         return EXIT_BAD_INPUT
 
-    out_dir = Path(options.out_dir)
+    out_dir = project.path(options.out_dir) if options.out_dir else project.outputs_dir
     year_dir = out_dir / year.replace("/", "-")
     snapshot = Path(ds.write_snapshot(out_dir / ".snapshots"))
     meta = dict(getattr(ds, "meta", {}) or {})
@@ -287,8 +313,8 @@ def run_reviews(options: RunOptions) -> int:
             results[result.key] = result
             bar.advance(by_key[result.key], result)
 
-    inputs = {"data_files": data_files(data_dir), "snapshot": snapshot.name}
-    commit = git_commit()
+    inputs = {"data_files": data_files(ds.root, ds.files), "snapshot": snapshot.name}
+    commit = None if project.packaged else git_commit(project.root)
     entries = [
         entry_for(
             j,
@@ -315,7 +341,7 @@ def run_reviews(options: RunOptions) -> int:
         run={
             "started": started,
             "finished": datetime.now(UTC).isoformat(timespec="seconds"),
-            "data_dir": display_path(data_dir),
+            "data_dir": project.display(data_dir),
             "snapshot": snapshot.name,
             "sources": published,
             "review_year": year,
@@ -344,11 +370,14 @@ def run_reviews(options: RunOptions) -> int:
     return EXIT_FAILED if failed else EXIT_OK
 
 
-def describe(registry: Sequence[PackKind] = PACKS, parameters_dir: Path | None = None) -> str:
-    """Text for ``qv list``: trusts, pack kinds, and each notebook's declared parameters."""
-    lines = []
+def describe(registry: Sequence[PackKind] | None = None, project: Project | None = None) -> str:
+    """Text for ``qv list``: the project, its trusts, pack kinds, and each notebook's declared
+    parameters (``project`` defaults to the current one, ``registry`` to its packs)."""
+    project = project or find_project()
+    registry = default_packs(project) if registry is None else registry
+    lines = [f"Project: {project.root} (found by {project.found_by})"]
     try:
-        params = load_parameters(parameters_dir)
+        params = load_parameters(project.parameters_dir)
     except QvError as exc:
         lines += ["Trusts: parameters do not load:", str(exc)]
     else:
@@ -358,11 +387,11 @@ def describe(registry: Sequence[PackKind] = PACKS, parameters_dir: Path | None =
     for kind in registry:
         lines.append(f"  {kind.name}: {kind.title}, {_SCOPE_TEXT[kind.scope]}")
         if not kind.notebook.is_file():
-            lines.append(f"      notebook {display_path(kind.notebook)}: not written yet")
+            lines.append(f"      notebook {project.display(kind.notebook)}: not written yet")
             continue
         if kind.missing():
             lines.append(f"      not ready: {kind.missing()}")
-        lines.append(f"      notebook {display_path(kind.notebook)}; parameters:")
+        lines.append(f"      notebook {project.display(kind.notebook)}; parameters:")
         try:
             declared = notebook_parameters(kind.notebook)
         except QvError as exc:

@@ -9,15 +9,16 @@ from pathlib import Path
 
 import pytest
 
-from qvlib.config import ROOT
+REPO = Path(__file__).resolve().parents[2]
 
-VALID = ROOT / "tests" / "fixtures" / "loaders" / "valid"
+
+VALID = REPO / "tests" / "fixtures" / "loaders" / "valid"
 
 
 def qv_validate(*args: str) -> subprocess.CompletedProcess:
     return subprocess.run(
         [sys.executable, "-m", "qvlib", "validate", *args],
-        cwd=ROOT,
+        cwd=REPO,
         capture_output=True,
         text=True,
         timeout=120,

@@ -11,7 +11,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from qvlib.config import ROOT
+ROOT = Path(__file__).resolve().parents[2]
 
 VALID = ROOT / "tests" / "fixtures" / "loaders" / "valid"
 PACK = "desktop-review-dashboard"

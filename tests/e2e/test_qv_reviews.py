@@ -10,7 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from qvlib.config import ROOT, load_parameters
+from qvlib.config import load_parameters
+
+REPO = Path(__file__).resolve().parents[2]
 
 pytestmark = pytest.mark.slow
 
@@ -55,7 +57,7 @@ def _manifest(year_dir: Path) -> list[dict]:
 
 def _copy_data(tmp_path: Path) -> Path:
     data = tmp_path / "data"
-    shutil.copytree(ROOT / "data" / "sample", data)
+    shutil.copytree(REPO / "data" / "sample", data)
     return data
 
 

@@ -2,14 +2,19 @@
 
 import ast
 import re
+from pathlib import Path
 
 import nbformat
 import pytest
+import yaml
 
-from qvlib.config import ROOT
+REPO = Path(__file__).resolve().parents[2]
 
-NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
-PACK_NOTEBOOKS = [nb for nb in NOTEBOOKS if nb.stem != "explore"]
+
+NOTEBOOKS = sorted((REPO / "notebooks").glob("*.ipynb"))
+#: Committed with its outputs, which nbval compares (make test): the one exception.
+TUTORIAL = REPO / "notebooks" / "tutorial.ipynb"
+PACK_NOTEBOOKS = [nb for nb in NOTEBOOKS if nb != TUTORIAL]
 
 
 def _code_cells(path):
@@ -21,10 +26,21 @@ def test_there_are_notebooks():
     assert {p.stem for p in PACK_NOTEBOOKS} >= {"desktop_review_dashboard", "annual_review_pack"}
 
 
-@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+@pytest.mark.parametrize("path", PACK_NOTEBOOKS, ids=lambda p: p.name)
 def test_committed_without_outputs(path):
     _, cells = _code_cells(path)
     assert all(not c.outputs and c.execution_count is None for c in cells)
+
+
+def test_the_tutorial_is_committed_with_every_output_and_exempt_from_stripping():
+    _, cells = _code_cells(TUTORIAL)
+    assert all(c.outputs and c.execution_count for c in cells), "run `make tutorial`"
+    hooks = yaml.safe_load((REPO / ".pre-commit-config.yaml").read_text())["repos"][0]["hooks"]
+    strip = next(h for h in hooks if h["id"] == "nbstripout")
+    assert re.fullmatch(strip["exclude"], "notebooks/tutorial.ipynb")
+    assert not any(
+        re.fullmatch(strip["exclude"], p.relative_to(REPO).as_posix()) for p in PACK_NOTEBOOKS
+    )
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
@@ -59,3 +75,13 @@ def test_one_typed_parameters_cell_with_help(path):
     for line in tagged[0].source.splitlines():
         if ":" in line and "=" in line:
             assert "#" in line, f"{path.name}: parameter without a help comment: {line}"
+
+
+@pytest.mark.parametrize("path", PACK_NOTEBOOKS, ids=lambda p: p.name)
+def test_parameters_are_checked_first_after_the_parameters_cell(path):
+    """papermill run directly only warns about an unknown parameter: the notebook must fail."""
+    _, cells = _code_cells(path)
+    index = next(i for i, c in enumerate(cells) if "parameters" in c.metadata.get("tags", []))
+    statements = ast.parse(cells[index + 1].source).body
+    assert ast.unparse(statements[0]) == "import qvlib as qv"
+    assert ast.unparse(statements[1]) == "qv.check_parameters(globals())"

@@ -22,8 +22,9 @@ import pytest
 from csvedit import set_cell, write
 
 from qvlib import datasets, loaders
-from qvlib.config import ROOT
 from qvlib.errors import DataValidationError
+
+ROOT = Path(__file__).resolve().parents[2]
 
 SAMPLE = ROOT / "data" / "sample"
 LDA_NOTE = "Partly in place; completion expected by the end of the next quarter."

@@ -1,4 +1,4 @@
-"""Tests for qvlib.bundles: the CQC response bundle zip (DESIGN.md sections 7 and 8)."""
+"""Tests for qvlib.bundles: the CQC response bundle zip (docs/packs.md, "CQC response bundle")."""
 
 from __future__ import annotations
 

@@ -9,7 +9,6 @@ from hypothesis import strategies as st
 
 from qvlib.cli import main
 from qvlib.config import (
-    PARAMETERS_DIR,
     check_review_year,
     load_parameters,
     load_region,
@@ -17,6 +16,7 @@ from qvlib.config import (
 )
 from qvlib.errors import ConfigError
 
+PARAMETERS_DIR = Path(__file__).resolve().parents[2] / "parameters"
 WESSEX = {"RHM", "RHU", "RN5", "R0D", "RBD", "RNZ", "R1F", "RW1", "R1C", "RDY", "RYE"}
 
 

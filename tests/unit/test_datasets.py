@@ -70,10 +70,36 @@ def test_absent_optional_dataset_is_an_empty_frame_with_its_columns(ds):
     assert frame["stars"].dtype == "float64"
 
 
-def test_relative_path_is_taken_from_the_repository_root(monkeypatch, tmp_path):
-    monkeypatch.chdir(tmp_path)
+def test_relative_path_is_taken_from_the_project_folder(monkeypatch):
+    monkeypatch.chdir(VALID.parents[3] / "notebooks")  # where a notebook's kernel runs
     loaded = datasets.load("tests/fixtures/loaders/valid")
     assert loaded.root == VALID
+
+
+def test_load_without_a_path_reads_qv_data_and_says_so(monkeypatch, capsys):
+    monkeypatch.setenv(datasets.ENV_DATA, str(VALID))
+    loaded = datasets.load()
+    assert loaded.root == VALID and loaded.trust_codes == TRUSTS
+    assert f"qv: loading {VALID} (QV_DATA)" in capsys.readouterr().err
+
+
+def test_load_without_a_path_reads_data_dir_of_the_project(monkeypatch, capsys, tmp_path):
+    """The same data as ``qv validate`` and ``qv reviews`` without --data."""
+    shutil.copytree(VALID.parents[3] / "parameters", tmp_path / "parameters")
+    region = tmp_path / "parameters" / "region.yaml"
+    region.write_text(region.read_text().replace("data_dir: data/sample", f"data_dir: {VALID}"))
+    monkeypatch.setenv("QV_PROJECT", str(tmp_path))
+    monkeypatch.delenv(datasets.ENV_DATA, raising=False)
+    assert datasets.load().root == VALID
+    assert "(data_dir in parameters/region.yaml)" in capsys.readouterr().err
+    report, ok = datasets.validate_dir()
+    assert ok and report.startswith(f"{VALID}: no problems found")
+
+
+def test_load_records_the_files_it_read(ds):
+    assert ds.files[0] == "dataset.yaml"
+    assert "local/risks.csv" in ds.files
+    assert "national/nhs_website_ratings.csv" not in ds.files  # optional, absent: not read
 
 
 def test_problems_of_every_file_and_across_files_are_reported_together(data_dir):

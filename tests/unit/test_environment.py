@@ -2,10 +2,11 @@
 
 import re
 import tomllib
+from pathlib import Path
 
 import yaml
 
-from qvlib.config import ROOT
+REPO = Path(__file__).resolve().parents[2]
 
 
 def _name(requirement: str) -> str:
@@ -14,7 +15,7 @@ def _name(requirement: str) -> str:
 
 def _lock() -> dict[str, str]:
     pins = {}
-    for line in (ROOT / "requirements.lock").read_text().splitlines():
+    for line in (REPO / "requirements.lock").read_text().splitlines():
         match = re.match(r"^([A-Za-z0-9_.\-]+)==([^\s\\]+)", line)
         if match:
             pins[match.group(1).lower()] = match.group(2)
@@ -22,11 +23,11 @@ def _lock() -> dict[str, str]:
 
 
 def test_environment_yml_matches_pyproject_and_lock():
-    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    project = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]
     wanted = {_name(r) for r in project["dependencies"]}
     for extra in project["optional-dependencies"].values():
         wanted |= {_name(r) for r in extra}
-    env = yaml.safe_load((ROOT / "environment.yml").read_text())
+    env = yaml.safe_load((REPO / "environment.yml").read_text())
     pip_section = next(d["pip"] for d in env["dependencies"] if isinstance(d, dict))
     pinned = dict(item.split("==") for item in pip_section if "==" in item)
     assert set(pinned) == wanted
@@ -36,8 +37,8 @@ def test_environment_yml_matches_pyproject_and_lock():
 
 
 def test_python_version_agrees():
-    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
-    env = yaml.safe_load((ROOT / "environment.yml").read_text())
+    project = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]
+    env = yaml.safe_load((REPO / "environment.yml").read_text())
     python = next(d for d in env["dependencies"] if isinstance(d, str) and d.startswith("python="))
     minimum = project["requires-python"].removeprefix(">=")
     assert python.removeprefix("python=") >= minimum

@@ -20,10 +20,10 @@ import nbformat
 import pytest
 from nbconvert import HTMLExporter
 
-from qvlib.config import PARAMETERS_DIR
 from qvlib.datasets import Coverage
 from qvlib.errors import DataValidationError, NotebookParameterError, Problem, QvError
-from qvlib.runner import PACKS, PackKind, RunOptions, describe, run_reviews
+from qvlib.project import find_project
+from qvlib.runner import PackKind, RunOptions, default_packs, describe, run_reviews
 from qvlib.runner import run as run_module
 from qvlib.runner.engine import WorkerConfig, stable_cell_ids, write_atomic
 from qvlib.runner.executors import make_executor
@@ -38,7 +38,8 @@ from qvlib.runner.plan import (
 from qvlib.runner.record import write_index
 from qvlib.runner.run import select_packs
 
-FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "notebooks"
+REPO = Path(__file__).resolve().parents[2]
+FIXTURES = REPO / "tests" / "fixtures" / "notebooks"
 kernels = pytest.mark.xdist_group("kernels")
 
 
@@ -57,8 +58,10 @@ class FakeTrust:
 class FakeDataset:
     meta = {"name": "fixture data", "synthetic": True}
     coverage = Coverage(None, None, {})
+    files = ("values.json",)
 
-    def __init__(self, document: dict):
+    def __init__(self, root: Path, document: dict):
+        self.root = root
         self.values = document["values"]
         self.places = document.get("places", {})
         self.trust_codes = sorted(self.values)
@@ -133,7 +136,7 @@ def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, Path]:
     """Parameters for trusts AAA, BBB, CCC, a data directory, and an output directory."""
     params = tmp_path / "parameters"
     (params / "trusts").mkdir(parents=True)
-    (params / "region.yaml").write_text((PARAMETERS_DIR / "region.yaml").read_text())
+    (params / "region.yaml").write_text((REPO / "parameters" / "region.yaml").read_text())
     for code in ("AAA", "BBB", "CCC"):
         (params / "trusts" / f"{code}.yaml").write_text(
             f"code: {code}\nname: {code} Hospitals NHS Trust\ntype: acute\nicb: Test ICB\n"
@@ -145,7 +148,7 @@ def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, Path]:
     monkeypatch.setattr(
         run_module,
         "load_dataset",
-        lambda path, params: FakeDataset(json.loads((Path(path) / "values.json").read_text())),
+        lambda path, params: FakeDataset(path, json.loads((path / "values.json").read_text())),
     )
     # Other work may edit qvlib while a test runs; these tests are about data and notebooks.
     monkeypatch.setattr(run_module, "code_fingerprint", lambda: "fixed")
@@ -162,7 +165,7 @@ def options(project, registry, **overrides) -> RunOptions:
         out_dir=project["out"],
         registry=registry,
         jobs=1,
-        parameters_dir=project["params"],
+        project=find_project(project["params"].parent),
         exporter=EXPORTER,
         prewarm=("pandas",),
         progress_bar=False,
@@ -245,7 +248,7 @@ def test_region_pack_is_left_out_of_a_trust_run_unless_requested():
 
 
 def test_registry_names_are_the_documented_pack_names():
-    assert [k.name for k in PACKS] == [
+    assert [k.name for k in default_packs()] == [
         "desktop-review-dashboard",
         "annual-review-pack",
         "cqc-response-bundle",
@@ -253,7 +256,7 @@ def test_registry_names_are_the_documented_pack_names():
         "learner-educator-visit-brief",
         "region-overview",
     ]
-    by_name = {k.name: k for k in PACKS}
+    by_name = {k.name: k for k in default_packs()}
     assert by_name["cqc-response-bundle"].output_name() == "cqc-response-bundle.zip"
     assert by_name["triggered-visit-brief"].output_name("a-b") == "triggered-visit-brief-a-b.html"
     assert by_name["region-overview"].scope == "region"
@@ -299,7 +302,7 @@ def test_invalid_data_prints_the_report_and_builds_nothing(project, monkeypatch,
 
 
 def test_describe_lists_trusts_packs_and_parameters(project):
-    text = describe([ECHO, BRIEF, kind("ghost")], project["params"])
+    text = describe([ECHO, BRIEF, kind("ghost")], find_project(project["params"].parent))
     assert "AAA    AAA Hospitals NHS Trust" in text
     assert "brief: Brief, one per clinical learning environment whose open risks call" in text
     assert 'site: str = "Site r1"  # site of the clinical learning environment (set by qv)' in text

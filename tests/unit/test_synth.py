@@ -13,14 +13,15 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from qvlib.cli import main
-from qvlib.config import ROOT
 from qvlib.datasets import load
 from qvlib.errors import QvError
 from qvlib.schemas import DATASETS, KEY_COLUMNS
 from qvlib.synth import write_sample_data
 from qvlib.synth.surveys import nts_outcomes
 
-COMMITTED = ROOT / "data" / "sample"
+REPO = Path(__file__).resolve().parents[2]
+
+COMMITTED = REPO / "data" / "sample"
 GENERATED = [name for name in DATASETS if name != "hotspots"]
 
 
