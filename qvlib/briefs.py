@@ -106,13 +106,24 @@ _REQUIRED_PANEL = {
 
 
 def slugify(text: str) -> str:
-    """``text`` as lower-case words joined by hyphens: ``"A&E, QA"`` -> ``"a-e-qa"``."""
+    """``text`` as lower-case words joined by hyphens.
+
+    >>> slugify("A&E, Queen Alexandra Hospital")
+    'a-e-queen-alexandra-hospital'
+    """
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "x"
 
 
 @dataclass(frozen=True)
 class Environment:
-    """One clinical learning environment: trust x site x specialty."""
+    """One clinical learning environment: trust x site x specialty.
+
+    >>> env = Environment("RHU", "Queen Alexandra Hospital", "Emergency Medicine")
+    >>> str(env)
+    'Emergency Medicine at Queen Alexandra Hospital (RHU)'
+    >>> env.slug
+    'queen-alexandra-hospital-emergency-medicine'
+    """
 
     trust_code: str
     site: str
@@ -142,7 +153,13 @@ def _trust_wide(values: pd.Series) -> pd.Series:
 
 def environments(review: TrustReview, intervention: str) -> list[Environment]:
     """The environments with an open risk calling for ``intervention``, sorted by site and
-    specialty: one brief each."""
+    specialty: one brief each.
+
+    >>> from qvlib.reviews import open_review
+    >>> [e.slug for e in environments(open_review("RHU", "2025/26", "data/sample"),
+    ...                               "triggered visit")]
+    ['queen-alexandra-hospital-emergency-medicine']
+    """
     if intervention not in BRIEF_PACKS:
         raise QvError(f"no brief for {intervention!r}; briefs are for {list(BRIEF_PACKS)}")
     chosen = review.interventions[review.interventions["intervention"] == intervention]
@@ -165,6 +182,21 @@ class VisitBrief:
         The clinical learning environment visited.
     intervention : str
         ``"triggered visit"`` or ``"learner/educator visit"``.
+
+    Examples
+    --------
+    >>> from qvlib.reviews import open_review
+    >>> review = open_review("RHU", "2025/26", "data/sample")
+    >>> brief = open_brief(review, "triggered visit", "Queen Alexandra Hospital",
+    ...                    "Emergency Medicine")
+    >>> brief.risks["risk_id"].tolist(), brief.is_follow_up
+    (['RHU-R003', 'RHU-R006'], True)
+    >>> brief.themes
+    ['workload', 'supervision']
+    >>> brief.escalation.set_index("item").loc["GMC enhanced monitoring", "position"]
+    'under enhanced monitoring'
+    >>> brief.questions["audience"].iloc[0]
+    'Learners'
     """
 
     review: TrustReview
@@ -850,6 +882,15 @@ def open_brief(review: TrustReview, intervention: str, site: str, specialty: str
     QvError
         For an unknown intervention, or an environment the trust's data does not name (the
         message lists the known ones).
+
+    Examples
+    --------
+    >>> from qvlib.reviews import open_review
+    >>> review = open_review("RHU", "2025/26", "data/sample", as_at="2025-10-14")
+    >>> brief = open_brief(review, "triggered visit", " queen alexandra hospital ",
+    ...                    "emergency medicine")
+    >>> str(brief.environment)
+    'Emergency Medicine at Queen Alexandra Hospital (RHU)'
     """
     if intervention not in BRIEF_PACKS:
         raise QvError(f"intervention {intervention!r}: briefs are for {list(INTERVENTIONS[:2])}")
@@ -881,7 +922,13 @@ def _known_environments(review: TrustReview) -> list[tuple[str, str]]:
 
 def brief_environments(review: TrustReview, pack: str) -> list[dict]:
     """The briefs of kind ``pack`` a trust needs, as ``{"slug", "site", "specialty",
-    "title"}`` items sorted by slug (slugs made unique)."""
+    "title"}`` items sorted by slug (slugs made unique).
+
+    >>> from qvlib.reviews import open_review
+    >>> review = open_review("R0D", "2025/26", "data/sample")
+    >>> [b["title"] for b in brief_environments(review, "learner-educator-visit-brief")]
+    ['Maternity at Royal Bournemouth Hospital']
+    """
     intervention = next(k for k, name in BRIEF_PACKS.items() if name == pack)
     out, used = [], set()
     for env in environments(review, intervention):
@@ -901,12 +948,30 @@ def brief_environments(review: TrustReview, pack: str) -> list[dict]:
 
 
 def triggered_visit_briefs(trust_data, region, review_year: str, as_at) -> list[dict]:
-    """Runner hook: the triggered-visit briefs of a trust (see :func:`brief_environments`)."""
+    """Runner hook: the triggered-visit briefs of a trust (see :func:`brief_environments`).
+
+    >>> from qvlib.reviews import load_cached
+    >>> from qvlib.config import load_region
+    >>> import datetime
+    >>> data = load_cached("data/sample").trust("RHU")
+    >>> [b["slug"] for b in triggered_visit_briefs(data, load_region(), "2025/26",
+    ...                                            datetime.date(2026, 3, 31))]
+    ['queen-alexandra-hospital-emergency-medicine']
+    """
     review = TrustReview(trust_data, region, review_year, as_at)
     return brief_environments(review, BRIEF_PACKS[TRIGGERED])
 
 
 def learner_educator_visit_briefs(trust_data, region, review_year: str, as_at) -> list[dict]:
-    """Runner hook: the learner and educator visit briefs of a trust."""
+    """Runner hook: the learner and educator visit briefs of a trust.
+
+    >>> from qvlib.reviews import load_cached
+    >>> from qvlib.config import load_region
+    >>> import datetime
+    >>> data = load_cached("data/sample").trust("R0D")
+    >>> [b["slug"] for b in learner_educator_visit_briefs(data, load_region(), "2025/26",
+    ...                                                   datetime.date(2026, 3, 31))]
+    ['royal-bournemouth-hospital-maternity']
+    """
     review = TrustReview(trust_data, region, review_year, as_at)
     return brief_environments(review, BRIEF_PACKS[LEARNER_EDUCATOR])

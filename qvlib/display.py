@@ -35,7 +35,11 @@ PCT_DECIMALS = 1
 
 
 def is_missing(value: Any) -> bool:
-    """True for None, NaN, NaT and pandas' NA."""
+    """True for None, NaN, NaT and pandas' NA.
+
+    >>> is_missing(float("nan")), is_missing(pd.NaT), is_missing(0)
+    (True, True, False)
+    """
     if value is None or value is pd.NaT:
         return True
     try:
@@ -49,7 +53,11 @@ MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", 
 
 
 def fmt_date(value: Any) -> str:
-    """A date as ``14 Oct 2025`` (``–`` when missing)."""
+    """A date as ``14 Oct 2025`` (``–`` when missing).
+
+    >>> fmt_date("2025-10-14"), fmt_date(None)
+    ('14 Oct 2025', '–')
+    """
     if is_missing(value):
         return MISSING
     stamp = pd.Timestamp(value)
@@ -57,7 +65,11 @@ def fmt_date(value: Any) -> str:
 
 
 def fmt_month(value: Any) -> str:
-    """A month (``2025-10`` or any date in it) as ``Oct 2025``."""
+    """A month (``2025-10`` or any date in it) as ``Oct 2025``.
+
+    >>> fmt_month("2025-10")
+    'Oct 2025'
+    """
     if is_missing(value):
         return MISSING
     text = str(value)
@@ -66,7 +78,11 @@ def fmt_month(value: Any) -> str:
 
 
 def fmt_money(value: Any) -> str:
-    """Pounds with thousands separators, no pence: ``£1,234,567`` (``-£1,200`` below zero)."""
+    """Pounds with thousands separators, no pence: ``£1,234,567`` (``-£1,200`` below zero).
+
+    >>> fmt_money(1234567.4), fmt_money(-1200)
+    ('£1,234,567', '-£1,200')
+    """
     if is_missing(value):
         return MISSING
     number = round(float(value))
@@ -74,42 +90,66 @@ def fmt_money(value: Any) -> str:
 
 
 def fmt_pct(value: Any) -> str:
-    """A percentage (0-100) to one decimal place: ``95.6%``."""
+    """A percentage (0-100) to one decimal place: ``95.6%``.
+
+    >>> fmt_pct(95.56)
+    '95.6%'
+    """
     if is_missing(value):
         return MISSING
     return f"{float(value):.{PCT_DECIMALS}f}%"
 
 
 def fmt_points(value: Any) -> str:
-    """A change in percentage points, signed: ``+4.2 pts``."""
+    """A change in percentage points, signed: ``+4.2 pts``.
+
+    >>> fmt_points(4.2), fmt_points(-0.5)
+    ('+4.2 pts', '-0.5 pts')
+    """
     if is_missing(value):
         return MISSING
     return f"{float(value):+.{PCT_DECIMALS}f} pts"
 
 
 def fmt_count(value: Any) -> str:
-    """A whole number with thousands separators: ``1,234``."""
+    """A whole number with thousands separators: ``1,234``.
+
+    >>> fmt_count(1234.0)
+    '1,234'
+    """
     if is_missing(value):
         return MISSING
     return f"{round(float(value)):,d}"
 
 
 def fmt_number(value: Any, decimals: int = 1) -> str:
-    """A number to ``decimals`` places with thousands separators."""
+    """A number to ``decimals`` places with thousands separators.
+
+    >>> fmt_number(1234.56, 1)
+    '1,234.6'
+    """
     if is_missing(value):
         return MISSING
     return f"{float(value):,.{decimals}f}"
 
 
 def fmt_signed(value: Any, decimals: int = 2) -> str:
-    """A signed difference, e.g. a staff survey gap ``+0.12`` or a count change ``+3``."""
+    """A signed difference, e.g. a staff survey gap ``+0.12`` or a count change ``+3``.
+
+    >>> fmt_signed(0.123), fmt_signed(3, 0)
+    ('+0.12', '+3')
+    """
     if is_missing(value):
         return MISSING
     return f"{float(value):+,.{decimals}f}"
 
 
 def fmt_year(value: Any) -> str:
-    """A year as a label: ``2025`` (never ``2,025``) or ``2025/26``."""
+    """A year as a label: ``2025`` (never ``2,025``) or ``2025/26``.
+
+    >>> fmt_year(2025.0), fmt_year("2025/26")
+    ('2025', '2025/26')
+    """
     if is_missing(value):
         return MISSING
     if isinstance(value, Real) and float(value).is_integer():
@@ -146,7 +186,11 @@ _SHOWN_DECIMALS = {
 
 
 def fmt(value: Any, kind: str) -> str:
-    """``value`` formatted as ``kind`` (a key of :data:`FORMATS`)."""
+    """``value`` formatted as ``kind`` (a key of :data:`FORMATS`).
+
+    >>> fmt(39119535.6, "money"), fmt(6.8312, "score10")
+    ('£39,119,536', '6.83')
+    """
     try:
         return FORMATS[kind](value)
     except KeyError:
@@ -154,14 +198,22 @@ def fmt(value: Any, kind: str) -> str:
 
 
 def as_shown(value: Any, kind: str) -> float | None:
-    """``value`` rounded as :func:`fmt` shows it (``None`` when missing)."""
+    """``value`` rounded as :func:`fmt` shows it (``None`` when missing).
+
+    >>> as_shown(91.44, "pct"), as_shown(None, "pct")
+    (91.4, None)
+    """
     if is_missing(value):
         return None
     return round(float(value), _SHOWN_DECIMALS.get(kind, 0))
 
 
 def change_as_shown(previous: Any, current: Any, kind: str) -> float | None:
-    """The change between two figures as a reader would work it out from the figures shown."""
+    """The change between two figures as a reader would work it out from the figures shown.
+
+    >>> change_as_shown(91.44, 95.56, "pct")  # 95.6 - 91.4
+    4.2
+    """
     before, after = as_shown(previous, kind), as_shown(current, kind)
     if before is None or after is None:
         return None
@@ -170,7 +222,13 @@ def change_as_shown(previous: Any, current: Any, kind: str) -> float | None:
 
 def fmt_change(previous: Any, current: Any, kind: str) -> str:
     """The change from ``previous`` to ``current``, from the rounded figures, in its unit:
-    points for percentages, pounds for money, a signed number otherwise."""
+    points for percentages, pounds for money, a signed number otherwise.
+
+    >>> fmt_change(91.44, 95.56, "pct"), fmt_change(1000, 1500.4, "money")
+    ('+4.2 pts', '+£500')
+    >>> fmt_change(3, 1, "count")
+    '-2'
+    """
     change = change_as_shown(previous, current, kind)
     if change is None:
         return MISSING
@@ -183,7 +241,11 @@ def fmt_change(previous: Any, current: Any, kind: str) -> str:
 
 def fmt_auto(value: Any, whole: bool = False) -> str:
     """A value of no named format: Yes/No, dates, whole numbers with separators, else one
-    decimal place (``whole`` says a float column holds whole numbers only)."""
+    decimal place (``whole`` says a float column holds whole numbers only).
+
+    >>> fmt_auto(True), fmt_auto(12345), fmt_auto(2.345), fmt_auto(3.0, whole=True)
+    ('Yes', '12,345', '2.3', '3')
+    """
     if is_missing(value):
         return MISSING
     if isinstance(value, bool | np.bool_):
@@ -273,6 +335,9 @@ def label(vocabulary: str, value: Any) -> Any:
     """The word for one code: from :data:`VOCABULARY`, else the code in sentence case.
 
     Missing values are returned as they are.
+
+    >>> label("fft_setting", "a&e"), label("visit_type", "aeqr"), label("code", "partial")
+    ('A&E', 'Annual education quality review', 'Partial')
     """
     if is_missing(value) or not isinstance(value, str):
         return value
@@ -292,6 +357,11 @@ def labelled(frame: pd.DataFrame, columns: Iterable[str] | None = None) -> pd.Da
     columns
         Columns to label (default: every column of :data:`COLUMN_VOCABULARY` in the frame).
         Ordered categoricals keep their order with labelled categories.
+
+    Examples
+    --------
+    >>> labelled(pd.DataFrame({"setting": ["a&e"], "visit_type": ["aeqr"]})).iloc[0].tolist()
+    ['A&E', 'Annual education quality review']
     """
     wanted = [c for c in (columns or COLUMN_VOCABULARY) if c in frame.columns]
     if not wanted:
@@ -310,17 +380,29 @@ def labelled(frame: pd.DataFrame, columns: Iterable[str] | None = None) -> pd.Da
 
 
 def labels_for(vocabulary: str, values: Iterable[str]) -> list[str]:
-    """:func:`label` of each of ``values``, in order (e.g. a chart's colour domain)."""
+    """:func:`label` of each of ``values``, in order (e.g. a chart's colour domain).
+
+    >>> labels_for("code", ["red", "light green"])
+    ['Red', 'Light green']
+    """
     return [label(vocabulary, v) for v in values]
 
 
 def plural(count: int, word: str, plural_form: str | None = None) -> str:
-    """``"1 risk"``, ``"3 risks"``: the count with separators and the word."""
+    """``"1 risk"``, ``"3 risks"``: the count with separators and the word.
+
+    >>> plural(1, "risk"), plural(3, "risk"), plural(2, "activity", "activities")
+    ('1 risk', '3 risks', '2 activities')
+    """
     return f"{fmt_count(count)} {word if count == 1 else (plural_form or word + 's')}"
 
 
 def join_words(items: Iterable[str], conjunction: str = "and") -> str:
-    """``"a, b and c"``."""
+    """``"a, b and c"``.
+
+    >>> join_words(["a", "b", "c"])
+    'a, b and c'
+    """
     items = list(items)
     if len(items) <= 1:
         return "".join(items)
@@ -328,5 +410,9 @@ def join_words(items: Iterable[str], conjunction: str = "and") -> str:
 
 
 def describe_counts(counts: Mapping[str, int], order: Iterable[str]) -> str:
-    """``"2 extreme, 1 high"``: the non-zero counts in ``order``."""
+    """``"2 extreme, 1 high"``: the non-zero counts in ``order``.
+
+    >>> describe_counts({"high": 1, "low": 0, "extreme": 2}, ["extreme", "high", "low"])
+    '2 extreme, 1 high'
+    """
     return ", ".join(f"{fmt_count(counts[k])} {k}" for k in order if counts.get(k))

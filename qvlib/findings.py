@@ -61,8 +61,11 @@ class Finding:
 
 
 def value_key(name: str) -> str:
-    """The part of a value name standing for a band or outcome: ``"light green"`` ->
-    ``"light_green"``."""
+    """The part of a value name standing for a band or outcome.
+
+    >>> value_key("light green")
+    'light_green'
+    """
     return name.replace(" ", "_").replace("-", "_")
 
 
@@ -120,7 +123,15 @@ VALUE_DOCS: dict[str, str] = {
 
 
 def review_values(review: TrustReview) -> dict[str, Value]:
-    """The documented figures of ``review`` by dotted name (see :data:`VALUE_DOCS`)."""
+    """The documented figures of ``review`` by dotted name (see :data:`VALUE_DOCS`).
+
+    >>> from qvlib.reviews import open_review
+    >>> values = review_values(open_review("RHM", "2025/26", "data/sample"))
+    >>> values["open_risks.extreme"].value, values["nts.year"].value
+    (1, 2025)
+    >>> str(values["funding.utilisation"])
+    '95.5%'
+    """
     from qvlib.reviews import Value
 
     out: dict[str, Value] = {}
@@ -218,6 +229,11 @@ def calc_findings(review: TrustReview) -> list[Finding]:
     """The headline findings of ``review``: concerns, then watch, then positives.
 
     A finding about fewer items than ``headlines.min_count`` is left out.
+
+    >>> from qvlib.reviews import open_review
+    >>> findings = calc_findings(open_review("RHM", "2025/26", "data/sample"))
+    >>> findings[0].severity, findings[0].text
+    ('concern', '4 open risks: 1 extreme, 1 high, 1 moderate, 1 low')
     """
     v = {name: value.value for name, value in review.values.items()}
     findings: list[Finding] = []

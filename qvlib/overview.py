@@ -37,18 +37,39 @@ def intervention_column(intervention: str) -> str:
 
     ``"recommended_triggered"`` for ``"triggered visit"`` (named after the visit type that
     carries the intervention out).
+
+    >>> intervention_column("learner/educator visit")
+    'recommended_learner_educator'
     """
     return f"recommended_{VISIT_TYPE[intervention]}"
 
 
 def band_column(band: str) -> str:
-    """Column of :attr:`RegionOverview.table` counting the open risks of one band."""
+    """Column of :attr:`RegionOverview.table` counting the open risks of one band.
+
+    >>> band_column("extreme")
+    'open_extreme'
+    """
     return f"open_{band}"
 
 
 @dataclass
 class RegionOverview:
-    """Every trust of the region in one review year, as at one date, side by side."""
+    """Every trust of the region in one review year, as at one date, side by side.
+
+    Examples
+    --------
+    >>> overview = open_overview("data/sample", "2025/26")
+    >>> overview
+    RegionOverview('Wessex', '2025/26', as_at='2026-03-31', trusts=11)
+    >>> row = overview.table.set_index("trust_code").loc["RHM"]
+    >>> int(row["open_risks"]) == overview.reviews["RHM"].values["open_risks.total"].value
+    True
+    >>> counts = overview.nts_counts
+    >>> bool((counts[["red", "pink", "white", "light green", "green", "not reported",
+    ...              "no result"]].sum(axis=1) == counts["total"]).all())
+    True
+    """
 
     dataset: Dataset
     region: RegionConfig
@@ -472,6 +493,12 @@ def open_overview(
     -------
     RegionOverview
         Every trust in the data, side by side.
+
+    Examples
+    --------
+    >>> overview = open_overview("data/sample", "2025/26", as_at="2025-10-14")
+    >>> overview.as_at, len(overview.reviews) == len(overview.trust_codes)
+    (datetime.date(2025, 10, 14), True)
     """
     region = region or load_region_cached()
     review_year = check_review_year(review_year or region.review_year)

@@ -76,6 +76,12 @@ def parse_as_at(value: str | dt.date | None, review_year: str, today: dt.date) -
     ------
     QvError
         If ``value`` is not a date written ``YYYY-MM-DD``.
+
+    Examples
+    --------
+    >>> today = dt.date(2026, 11, 30)
+    >>> parse_as_at("", "2025/26", today), parse_as_at("2025-10-14", "2025/26", today)
+    (datetime.date(2026, 3, 31), datetime.date(2025, 10, 14))
     """
     if value in (None, ""):
         return asat.default_as_at(review_year, today)
@@ -109,6 +115,17 @@ def check_coverage(
     QvError
         When the data has nothing for the review: the review year lies outside the data's
         period, or the as-at date is before the data begins.  The message names the period.
+
+    Examples
+    --------
+    >>> start, end = dt.date(2022, 4, 1), dt.date(2026, 3, 31)
+    >>> warnings = check_coverage(start, end, "2025/26", dt.date(2026, 10, 14))
+    >>> print(warnings[0])
+    The data ends on 31 Mar 2026, before the as-at date 14 Oct 2026: ...
+    >>> check_coverage(start, end, "2099/00", dt.date(2026, 10, 14))
+    Traceback (most recent call last):
+    ...
+    qvlib.errors.QvError: review year 2099/00 is outside the data's period ...
     """
     if start is None or end is None:
         return []
@@ -152,6 +169,24 @@ class TrustReview:
     as_at : datetime.date
         The date the review is as at: nothing published or happening after it is shown, and
         "overdue" is judged at it.
+
+    Examples
+    --------
+    >>> review = open_review("RHM", "2025/26", "data/sample", as_at="2025-10-14")
+    >>> review.as_at, review.period
+    (datetime.date(2025, 10, 14), (datetime.date(2025, 4, 1), datetime.date(2026, 3, 31)))
+    >>> review.survey_year, review.staff_survey_year, review.funding_year
+    (2025, 2024, '2024/25')
+    >>> review.open_risks[["risk_id", "band", "score"]].head(2)
+        risk_id     band  score
+    ... RHM-R007  extreme     20
+    ... RHM-R008     high     12
+    >>> review.interventions.set_index("risk_id").loc["RHM-R007", "visit_status"]
+    'held 8 Aug 2025 (RHM-V005); follow-up due 18 Nov 2025'
+    >>> str(review.values["nts.red"]), str(review.values["funding.utilisation"])
+    ('14', '91.2%')
+    >>> review.periods.set_index("source").loc["NHS Staff Survey", "period"]
+    '2024 results, published 1 Mar 2025'
     """
 
     data: TrustData
@@ -967,6 +1002,12 @@ def open_review(
     QvError
         If the data has nothing for the review year or the as-at date (the message names the
         data's period), or the trust is not in the data.
+
+    Examples
+    --------
+    >>> review = open_review("RHM", "2025/26", "data/sample", as_at="2025-10-14")
+    >>> review.code, review.review_year, review.as_at
+    ('RHM', '2025/26', datetime.date(2025, 10, 14))
     """
     region = region or load_region_cached()
     review_year = check_review_year(review_year or region.review_year)
@@ -986,6 +1027,11 @@ def load_cached(data: str | None) -> Dataset:
 
     ``None`` loads the configured data (``QV_DATA`` or ``data_dir`` in region.yaml) and says
     which.
+
+    Examples
+    --------
+    >>> load_cached("data/sample") is load_cached("data/sample")
+    True
     """
     key = str(data or "")
     if key not in _CACHE:

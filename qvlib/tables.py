@@ -160,6 +160,17 @@ def show_table(
     -------
     Html
         Displayable HTML (``_repr_html_``).
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({"programme": ["Surgery <core>", "Medicine"],
+    ...                    "spent": [1234567.0, None], "suppressed": [False, True]})
+    >>> html = str(show_table(df, caption="Spend", formats={"spent": "money"},
+    ...                       suppressed_marker="*"))
+    >>> "Surgery &lt;core&gt;" in html, "£1,234,567" in html
+    (True, True)
+    >>> '<td class="num">*</td>' in html, "* Suppressed: too few respondents" in html
+    (True, True)
     """
     shown = (
         dict(columns)
@@ -276,6 +287,12 @@ def show_findings(findings: Iterable[Any], *, title: str | None = None) -> Html:
     -------
     Html
         Displayable HTML; the text is escaped.
+
+    Examples
+    --------
+    >>> html = str(show_findings([{"severity": "concern", "text": "Rota gaps > 10%"}]))
+    >>> 'class="qv-finding qv-finding-concern"' in html, "Rota gaps &gt; 10%" in html
+    (True, True)
     """
     items = []
     for item in findings:
@@ -306,6 +323,15 @@ def show_changes(changes: pd.DataFrame, *, caption: str) -> Html:
         ``change`` was worked out from the rounded figures, so each row adds up as shown.
     caption
         Table caption.
+
+
+    Examples
+    --------
+    >>> changes = pd.DataFrame({"measure": ["Funding used"], "kind": ["pct"],
+    ...                         "previous": [91.24], "current": [94.06], "change": [2.8]})
+    >>> html = str(show_changes(changes, caption="Since last year"))
+    >>> "91.2%" in html, "94.1%" in html, "+2.9 pts" in html
+    (True, True, True)
     """
     kinds = changes["kind"]
     previous, current = changes["previous"], changes["current"]
@@ -335,12 +361,26 @@ def show_changes(changes: pd.DataFrame, *, caption: str) -> Html:
 
 
 def show_note(text: str) -> Html:
-    """A sentence in place of a table or chart that has nothing to show."""
+    """A sentence in place of a table or chart that has nothing to show.
+
+    Examples
+    --------
+    >>> str(show_note("No visits in 2025/26 & none planned."))
+    '<p class="qv-note">No visits in 2025/26 &amp; none planned.</p>'
+    """
     return Html(f'<p class="qv-note">{escape(text)}</p>')
 
 
 def show_notes(notes: Iterable[str], *, title: str = "About the dates in this pack") -> Html:
-    """Notes about what a pack could and could not know (as-at date, partial data)."""
+    """Notes about what a pack could and could not know (as-at date, partial data).
+
+    Examples
+    --------
+    >>> str(show_notes([]))
+    ''
+    >>> "<li>FFT to August 2025.</li>" in str(show_notes(["FFT to August 2025."]))
+    True
+    """
     items = "".join(f"<li>{escape(n)}</li>" for n in notes)
     if not items:
         return Html("")

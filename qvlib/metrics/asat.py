@@ -68,6 +68,11 @@ def month_end(period: pd.Series) -> pd.Series:
     -------
     pandas.Series
         The last day of each ``YYYY-MM`` month of ``period``.
+
+    Examples
+    --------
+    >>> month_end(pd.Series(["2025-02", "2024-02"])).dt.date.tolist()
+    [datetime.date(2025, 2, 28), datetime.date(2024, 2, 29)]
     """
     return pd.to_datetime(period + "-01") + pd.offsets.MonthEnd(0)
 
@@ -79,6 +84,11 @@ def quarter_end(quarter: pd.Series) -> pd.Series:
     -------
     pandas.Series
         The last day of each ``YYYY/YY Qn`` quarter of ``quarter`` (Q1 ends 30 June).
+
+    Examples
+    --------
+    >>> quarter_end(pd.Series(["2025/26 Q1", "2025/26 Q4"])).dt.date.tolist()
+    [datetime.date(2025, 6, 30), datetime.date(2026, 3, 31)]
     """
     start = quarter.str.slice(0, 4).astype(int)
     number = quarter.str.slice(-1).astype(int)
@@ -96,6 +106,11 @@ def year_end(financial_year: pd.Series) -> pd.Series:
     -------
     pandas.Series
         31 March at the end of each ``YYYY/YY`` of ``financial_year``.
+
+    Examples
+    --------
+    >>> year_end(pd.Series(["2024/25"])).dt.date.tolist()
+    [datetime.date(2025, 3, 31)]
     """
     starts = financial_year.str.slice(0, 4).astype(int)
     return pd.to_datetime(pd.DataFrame({"year": starts + 1, "month": 3, "day": 31}))
@@ -117,6 +132,15 @@ def published(years: pd.Series, survey: str, region: RegionConfig) -> pd.Series:
     -------
     pandas.Series
         The publication day of each year.
+
+    Examples
+    --------
+    >>> from qvlib.config import load_region
+    >>> region = load_region("parameters/region.yaml")
+    >>> published(pd.Series([2024, 2025]), "NTS", region).dt.date.tolist()
+    [datetime.date(2024, 7, 1), datetime.date(2025, 7, 1)]
+    >>> published(pd.Series([2024]), "staff_survey", region).dt.date.tolist()
+    [datetime.date(2025, 3, 1)]
     """
     rule = region.publication.survey(survey)
     return pd.to_datetime(
@@ -133,6 +157,15 @@ def latest_published_year(survey: str, as_at: dt.date, region: RegionConfig) -> 
     -------
     int
         ``as_at``'s year, or the year before if its results were not yet out.
+
+    Examples
+    --------
+    >>> from qvlib.config import load_region
+    >>> region = load_region("parameters/region.yaml")
+    >>> latest_published_year("NTS", dt.date(2025, 6, 30), region)
+    2024
+    >>> latest_published_year("NTS", dt.date(2025, 7, 1), region)
+    2025
     """
     rule = region.publication.survey(survey)
     year = as_at.year - rule.years_after
@@ -167,6 +200,17 @@ def latest_known_year(
     -------
     int or str or None
         The latest year known; ``None`` if none is.
+
+    Examples
+    --------
+    >>> from qvlib.config import load_region
+    >>> region = load_region("parameters/region.yaml")
+    >>> latest_known_year("staff_survey", [2023, 2024, 2025], dt.date(2025, 10, 14), region)
+    2024
+    >>> latest_known_year("funding", ["2024/25", "2025/26"], dt.date(2025, 10, 14), region)
+    '2024/25'
+    >>> latest_known_year("funding", ["2025/26"], dt.date(2025, 10, 14), region) is None
+    True
     """
     when = timestamp(as_at)
     if key in ("NTS", "NETS", "staff_survey"):
@@ -250,6 +294,25 @@ def risks_at(
         closed date; ``likelihood``, ``consequence``, ``isf_level`` and ``escalated`` from the
         latest history entry on or before ``as_at`` (``rating_source`` "history"), else as the
         register has them now (``rating_source`` "current"), which a note then says.
+
+    Examples
+    --------
+    A risk rated extreme now, closed in 2026, was open and rated lower in October 2025:
+
+    >>> risks = pd.DataFrame({
+    ...     "risk_id": ["R1"], "opened": ["2025-01-10"], "closed": ["2026-02-01"],
+    ...     "status": ["closed"], "likelihood": [5], "consequence": [5],
+    ...     "isf_level": [3], "escalated": [True]})
+    >>> history = pd.DataFrame({
+    ...     "risk_id": ["R1", "R1"], "date": ["2025-01-10", "2025-11-01"],
+    ...     "likelihood": [3, 5], "consequence": [3, 5],
+    ...     "isf_level": [1, 3], "escalated": [False, True]})
+    >>> then, notes = risks_at(risks, history, dt.date(2025, 10, 14))
+    >>> then[["status", "closed", "likelihood", "isf_level", "rating_source"]]
+      status closed  likelihood  isf_level rating_source
+    0   open    NaT           3          1       history
+    >>> notes
+    []
     """
     when = timestamp(as_at)
     out = risks[pd.to_datetime(risks[R.opened]) <= when].copy()
@@ -307,6 +370,16 @@ def actions_at(
     pandas.DataFrame
         The rows of visits dated on or before ``as_at``.  A row closed after ``as_at`` was
         still open at it: status "open", no closed date and no ``note``.
+
+    Examples
+    --------
+    >>> visits = pd.DataFrame({"visit_id": ["V1", "V2"], "date": ["2025-05-01", "2026-01-20"]})
+    >>> actions = pd.DataFrame({
+    ...     "visit_id": ["V1", "V2"], "status": ["closed", "open"],
+    ...     "closed": ["2025-12-01", None], "evidence": ["Rota published", None]})
+    >>> actions_at(actions, visits, dt.date(2025, 10, 14))
+      visit_id status closed evidence
+    0       V1   open    NaT      NaN
     """
     when = timestamp(as_at)
     held = visits.loc[pd.to_datetime(visits["date"]) <= when, "visit_id"]
@@ -363,6 +436,18 @@ def known_at(tables: Mapping[str, pd.DataFrame], as_at: dt.date, region: RegionC
     ------
     KeyError
         For a dataset with no rule in :data:`CUTS` (every dataset must say how it is cut).
+
+    Examples
+    --------
+    >>> from qvlib.config import load_region
+    >>> from qvlib.datasets import load
+    >>> region = load_region("parameters/region.yaml")
+    >>> trust = load("data/sample").trust("RHM")
+    >>> known = known_at(trust.tables, dt.date(2025, 10, 14), region)
+    >>> known.tables["visits"]["date"].max() <= pd.Timestamp("2025-10-14")
+    True
+    >>> int(known.tables["staff_survey"]["year"].max())
+    2024
     """
     cut: dict[str, pd.DataFrame] = {}
     notes: list[str] = []
@@ -403,6 +488,13 @@ def default_as_at(review_year: str, today: dt.date) -> dt.date:
     -------
     datetime.date
         The review year's last day once it has ended, else ``today``.
+
+    Examples
+    --------
+    >>> default_as_at("2025/26", dt.date(2026, 11, 30))
+    datetime.date(2026, 3, 31)
+    >>> default_as_at("2026/27", dt.date(2026, 11, 30))
+    datetime.date(2026, 11, 30)
     """
     end = fy_bounds(review_year)[1].date()
     return end if today > end else today

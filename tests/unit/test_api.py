@@ -11,7 +11,23 @@ import pytest
 import qvlib as qv
 
 #: Modules whose every public function and method carries an example that runs as a doctest.
-DOCUMENTED = ("datasets", "loaders", "config", "errors", "packs", "bundles", "project", "notebooks")
+DOCUMENTED = (
+    "datasets",
+    "loaders",
+    "config",
+    "errors",
+    "packs",
+    "bundles",
+    "project",
+    "notebooks",
+    "display",
+    "findings",
+    "reviews",
+    "overview",
+    "briefs",
+    "tables",
+    "metrics.asat",
+)
 
 
 def test_dir_lists_the_public_names_and_each_one_resolves():
