@@ -328,6 +328,9 @@ COLUMN_VOCABULARY: dict[str, str] = {
     "self_rating": "code",
     "level": "code",
     "rag": "rag",
+    "format": "code",
+    "mode": "code",
+    "advice": "code",
 }
 
 

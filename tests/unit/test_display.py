@@ -73,6 +73,14 @@ def test_tables_show_codes_as_words_and_keep_categorical_order():
     assert ">aeqr<" not in page and ">a&amp;e<" not in page
 
 
+def test_a_briefs_format_options_read_as_words():
+    frame = pd.DataFrame(
+        {"format": ["drop-in clinic"], "mode": ["virtual"], "advice": ["offer alongside"]}
+    )
+    page = show_table(frame, caption="Format options")._repr_html_()
+    assert "<td>Drop-in clinic</td><td>Virtual</td><td>Offer alongside</td>" in page
+
+
 def test_unknown_format_names_are_refused_with_the_known_ones():
     with pytest.raises(Exception, match="named formats"):
         show_table(pd.DataFrame({"a": [1]}), caption="t", formats={"a": "{:.0f}%"})
