@@ -138,6 +138,13 @@ class HolidaySource(_Strict):
         return self
 
 
+class DocumentSettings(_Strict):
+    """Who issues the packs and how they are marked (header, footer, every printed page)."""
+
+    contact: Annotated[str, Field(min_length=3)]
+    marking: Annotated[str, Field(min_length=1)]
+
+
 class CalendarSettings(_Strict):
     """Working days: Monday to Friday, less public holidays and extra closed days."""
 
@@ -316,6 +323,7 @@ class RegionConfig(_Strict):
     organisation: str
     review_year: str
     data_dir: str
+    document: DocumentSettings
     risk: RiskSettings
     interventions: InterventionSettings
     suppression: SuppressionSettings

@@ -43,6 +43,7 @@ from nbconvert import HTMLExporter
 
 import qvlib
 from qvlib import display
+from qvlib.commentary import DocumentControl
 from qvlib.errors import QvError
 
 log = logging.getLogger(__name__)
@@ -440,7 +441,8 @@ class PackExporter:
     ...                        trust_name="University Hospital Southampton", review_year="2025/26",
     ...                        as_at="2025-10-14",
     ...                        provenance={"dataset": "sample", "snapshot": "3f2a..."},
-    ...                        synthetic=True)
+    ...                        synthetic=True, document=DocumentControl(
+    ...                            "Wessex quality team", "quality@example.nhs.uk", "OFFICIAL"))
     >>> page.startswith("<!DOCTYPE html>"), SYNTHETIC_BANNER in page, "Risks</h2>" in page
     (True, True, True)
     """
@@ -479,6 +481,7 @@ class PackExporter:
         as_at: str,
         provenance: Mapping[str, Any],
         synthetic: bool,
+        document: DocumentControl,
     ) -> str:
         """The pack page for one executed notebook.
 
@@ -499,6 +502,10 @@ class PackExporter:
         synthetic
             Whether the data is synthetic: adds the banner "SYNTHETIC DATA – not real trust
             data" at the top of the page.
+        document
+            Issuer, contact, protective marking, version and status: in the header, the footer
+            and (as ``<meta name="qv-...">`` for the printer) on every printed page; a draft
+            carries a DRAFT mark.
 
         Returns
         -------
@@ -522,6 +529,8 @@ class PackExporter:
                 "synthetic": bool(synthetic),
                 "banner": SYNTHETIC_BANNER,
                 "version": qvlib.__version__,
+                "document": document,
+                "approved_on": display.fmt_date(document.approved_on),
             }
         }
         page, _ = self._exporter.from_notebook_node(prepared, resources=resources)

@@ -476,6 +476,7 @@ class Worker:
             as_at=job.as_at,
             provenance=job.provenance,
             synthetic=job.synthetic,
+            document=job.document,
         )
         if job.kind.finalize is None:
             write_atomic(job.output, html_text)

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import qvlib
+from qvlib.commentary import DocumentControl
 from qvlib.errors import NotebookParameterError
 from qvlib.runner.registry import INJECTED, PackKind
 
@@ -60,6 +61,7 @@ class Job:
     title: str
     provenance: dict[str, Any] = field(default_factory=dict)
     synthetic: bool = False
+    document: DocumentControl | None = None
 
     @property
     def pack(self) -> str:
@@ -190,6 +192,7 @@ def plan_jobs(
     code_sha256: str,
     provenance: dict[str, Any],
     synthetic: bool,
+    document: DocumentControl,
 ) -> list[Job]:
     """Every job of a run, in a deterministic order (pack kind order, then trust, then risk).
 
@@ -215,6 +218,8 @@ def plan_jobs(
         Run-wide provenance shown in each pack's header (the data fingerprint is added).
     synthetic : bool
         Whether the data is synthetic (packs show a banner).
+    document : DocumentControl
+        The region's identity and marking, and the packs' status (a draft by default).
     """
     trusts = list(trusts)
     jobs: list[Job] = []
@@ -249,6 +254,7 @@ def plan_jobs(
                     title=kind.title,
                     provenance={**provenance, "data_fingerprint": data_fp[:16]},
                     synthetic=synthetic,
+                    document=document,
                 )
             )
             continue
@@ -291,6 +297,7 @@ def plan_jobs(
                         title=f"{kind.title}: {place['title']}" if place else kind.title,
                         provenance={**provenance, "data_fingerprint": trust.data_fingerprint[:16]},
                         synthetic=synthetic,
+                        document=document,
                     )
                 )
     return jobs

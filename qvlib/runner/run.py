@@ -28,6 +28,7 @@ from rich.console import Console
 
 import qvlib
 from qvlib import display
+from qvlib.commentary import DocumentControl
 from qvlib.config import Parameters, check_review_year, load_parameters
 from qvlib.errors import DataValidationError, QvError
 from qvlib.project import Project, find_project
@@ -298,6 +299,7 @@ def _run(options: RunOptions, project: Project, errors: Console) -> int:
         code_sha256=code_fingerprint(),
         provenance={k: v for k, v in provenance.items() if v is not None},
         synthetic=synthetic,
+        document=DocumentControl.from_region(params.region),
     )
     previous = read_manifest(year_dir)
     skipped = {j.key for j in jobs if not options.force and is_up_to_date(j, previous.get(j.key))}

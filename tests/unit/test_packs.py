@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import html
 import json
 import re
@@ -23,6 +24,9 @@ HEADER = {
     "review_year": "2025/26",
     "as_at": "2025-10-14",
     "provenance": {"dataset": "sample", "period": "2021/22 to 2025/26", "snapshot": "ab12cd34"},
+    "document": packs.DocumentControl(
+        "Wessex quality team", "quality@example.nhs.uk", "OFFICIAL-SENSITIVE"
+    ),
 }
 
 SETUP = """\
@@ -269,6 +273,34 @@ def test_sort_script_is_added_once_only_to_pages_with_a_sortable_table():
 
 def test_region_pack_without_a_trust_code_has_no_empty_code_badge():
     page = _table_page("<p>x</p>", title="Region overview", trust_code="", trust_name="Wessex")
-    assert "<title>Region overview – Wessex 2025/26, as at 14 Oct 2025</title>" in page
+    assert "<title>[DRAFT] Region overview – Wessex 2025/26, as at 14 Oct 2025</title>" in page
     assert 'class="qv-code"' not in page and "()" not in page
     assert "Region overview · Wessex · 2025/26" in page
+
+
+def test_a_draft_carries_a_draft_mark_and_the_documents_controls():
+    page = _table_page("<p>x</p>")
+    assert '<div aria-hidden="true" class="qv-draft-mark">DRAFT</div>' in page
+    assert "<title>[DRAFT] " in page
+    assert "Version 1, not approved for issue" in page
+    # Marking at the top and in the footer, issuer and contact in the header.
+    assert page.index('class="qv-marking"') < page.index("<header")
+    assert page.count("OFFICIAL-SENSITIVE") >= 3  # marking strip, footer, printer's meta
+    assert "Issued by Wessex quality team · quality@example.nhs.uk" in page
+    assert '<meta content="draft" name="qv-status"/>' in page
+
+
+def test_a_final_pack_shows_who_approved_it_and_when_and_no_draft_mark():
+    final = packs.DocumentControl(
+        "Wessex quality team",
+        "quality@example.nhs.uk",
+        "OFFICIAL-SENSITIVE",
+        status="final",
+        version=3,
+        approved_by="Head of Quality <Wessex>",
+        approved_on=dt.date(2025, 10, 20),
+    )
+    page = _table_page("<p>x</p>", document=final)
+    assert 'class="qv-draft-mark"' not in page and "[DRAFT]" not in page
+    assert "Version 3, approved by Head of Quality &lt;Wessex&gt; on 20 Oct 2025" in page
+    assert '<meta content="final" name="qv-status"/>' in page

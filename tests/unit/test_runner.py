@@ -20,6 +20,7 @@ import nbformat
 import pytest
 from nbconvert import HTMLExporter
 
+from qvlib.commentary import DocumentControl
 from qvlib.datasets import Coverage
 from qvlib.errors import DataValidationError, NotebookParameterError, Problem, QvError
 from qvlib.project import find_project
@@ -101,10 +102,22 @@ class PlainExporter:
         self.exporter = HTMLExporter(template_name="basic", exclude_input=True)
 
     def render(
-        self, nb, *, title, trust_code, trust_name, review_year, as_at, provenance, synthetic
+        self,
+        nb,
+        *,
+        title,
+        trust_code,
+        trust_name,
+        review_year,
+        as_at,
+        provenance,
+        synthetic,
+        document,
     ):
         body, _ = self.exporter.from_notebook_node(nb)
-        heading = f"{title} {trust_code} {trust_name} {review_year} {as_at} {provenance}"
+        heading = (
+            f"{title} {trust_code} {trust_name} {review_year} {as_at} {provenance} {document.state}"
+        )
         return f"<h1>{heading}</h1>{body}"
 
 
@@ -363,6 +376,7 @@ def plan(tmp_path, kinds=(ECHO, BRIEF, REGION)):
         code_sha256="c",
         provenance={"dataset": "x"},
         synthetic=True,
+        document=DocumentControl("Wessex quality team", "q@example.nhs.uk", "OFFICIAL"),
     )
 
 
