@@ -28,6 +28,7 @@ from qvlib.metrics.interventions import DESKTOP, LEARNER_EDUCATOR, TRIGGERED
 from qvlib.schemas import NTS_OUTCOMES
 
 if TYPE_CHECKING:
+    from qvlib.config import RegionConfig
     from qvlib.reviews import TrustReview, Value
 
 Severity = Literal["concern", "watch", "positive"]
@@ -120,6 +121,45 @@ VALUE_DOCS: dict[str, str] = {
     "commitments.last_year_done": "... of which done by the as-at date",
     "commitments.last_year_overdue": "... of which past their due date and not done",
 }
+
+
+#: The region overview's figures, for commentary on it (``qv list`` prints them too).
+REGION_VALUE_DOCS: dict[str, str] = {
+    "region.name": "name of the region",
+    "review_year": "the financial year reviewed",
+    "as_at": "the date the overview is as at",
+    "trusts": "trusts in the overview",
+    "open_risks.total": "open education and training risks, all trusts",
+    "open_risks.<band>": "open risks in one band, all trusts (low, moderate, high, extreme)",
+    "hotspots.count": "hotspots, all trusts",
+    "actions.overdue": "open visit actions past their due date, all trusts",
+    "nts.red": "red NTS outcomes in the latest published year, all trusts",
+    "nts.green": "green NTS outcomes in the latest published year, all trusts",
+}
+
+
+def value_names(region: RegionConfig, *, overview: bool = False) -> list[str]:
+    """Every figure name commentary may quote: of a trust's review, or of the region overview.
+
+    ``<band>`` and ``<outcome>`` in :data:`VALUE_DOCS` stand for each risk band of the region
+    settings and each NTS outcome.
+
+    >>> from qvlib.config import load_region
+    >>> names = value_names(load_region())
+    >>> "open_risks.extreme" in names, "nts.light_green" in names, "open_risks.<band>" in names
+    (True, True, False)
+    >>> value_names(load_region(), overview=True)[:3]
+    ['region.name', 'review_year', 'as_at']
+    """
+    names: list[str] = []
+    for name in REGION_VALUE_DOCS if overview else VALUE_DOCS:
+        if name.endswith(".<band>"):
+            names += [f"{name[:-7]}.{value_key(b)}" for b in region.risk.band_names()]
+        elif name.endswith(".<outcome>"):
+            names += [f"{name[:-10]}.{value_key(o)}" for o in NTS_OUTCOMES]
+        else:
+            names.append(name)
+    return names
 
 
 def review_values(review: TrustReview) -> dict[str, Value]:

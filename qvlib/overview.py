@@ -18,9 +18,9 @@ import pandas as pd
 from qvlib import display
 from qvlib.config import RegionConfig, check_review_year, load_region_cached
 from qvlib.datasets import Dataset
-from qvlib.findings import Finding, value_key
+from qvlib.findings import REGION_VALUE_DOCS, Finding, value_key
 from qvlib.metrics.interventions import DESKTOP, INTERVENTIONS, VISIT_TYPE
-from qvlib.reviews import TrustReview, check_coverage, load_cached, parse_as_at
+from qvlib.reviews import TrustReview, Value, check_coverage, load_cached, parse_as_at
 from qvlib.schemas import CQC_KEY_QUESTIONS, CQC_RATINGS, LDA_STATUSES, NTS_OUTCOMES
 
 #: CQC ratings best first, so that sorting a rating column orders it by merit, not alphabet.
@@ -146,6 +146,32 @@ class RegionOverview:
         short = frame["trust_name"].str.replace(_NHS_SUFFIX, "", regex=True).str.strip()
         frame.insert(2, "short_name", short.where(short != "", frame["trust_name"]))
         return frame.sort_values("trust_code").reset_index(drop=True)
+
+    @cached_property
+    def values(self) -> dict[str, Value]:
+        """The region's figures by dotted name (:data:`qvlib.findings.REGION_VALUE_DOCS`):
+        what commentary on the overview may quote.  Counts add up every trust's review.
+
+        >>> overview = open_overview("data/sample", "2025/26", as_at="2025-10-14")
+        >>> str(overview.values["trusts"]), str(overview.values["as_at"])
+        ('11', '14 Oct 2025')
+        """
+        out: dict[str, Value] = {}
+
+        def put(name: str, value, kind: str, doc: str | None = None) -> None:
+            out[name] = Value(value, kind, REGION_VALUE_DOCS[doc or name])
+
+        put("region.name", self.name, "text")
+        put("review_year", self.review_year, "year")
+        put("as_at", self.as_at, "date")
+        put("trusts", len(self.reviews), "count")
+        for name in ("open_risks.total", "hotspots.count", "actions.overdue", "nts.red"):
+            put(name, int(self._value(name).sum()), "count")
+        put("nts.green", int(self._value("nts.green").sum()), "count")
+        for band in self.bands:
+            name = f"open_risks.{value_key(band)}"
+            put(name, int(self._value(name).sum()), "count", "open_risks.<band>")
+        return out
 
     def _value(self, name: str) -> pd.Series:
         """One value of every trust's review, by trust code."""

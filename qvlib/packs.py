@@ -42,8 +42,8 @@ import nbformat
 from nbconvert import HTMLExporter
 
 import qvlib
-from qvlib import display
-from qvlib.commentary import DocumentControl
+from qvlib import commentary, display
+from qvlib.commentary import EXECUTIVE_SUMMARY, DocumentControl
 from qvlib.errors import QvError
 
 log = logging.getLogger(__name__)
@@ -232,18 +232,114 @@ def _vegalite_spec(data: Mapping[str, Any]) -> Mapping[str, Any] | None:
     return None
 
 
-def _prepare(nb: nbformat.NotebookNode) -> tuple[nbformat.NotebookNode, int]:
+def _html_cell(cell_id: str, body: str) -> dict[str, Any]:
+    return {
+        "id": cell_id,
+        "cell_type": "code",
+        "source": "",
+        "metadata": {},
+        "outputs": [{"output_type": "display_data", "data": {"text/html": body}, "metadata": {}}],
+        "execution_count": None,
+    }
+
+
+def _commentary(nb: nbformat.NotebookNode) -> dict[str, Any] | None:
+    """The rendered commentary a pack notebook displayed (:func:`qvlib.commentary.attach`)."""
+    for cell in nb.cells:
+        for output in cell.get("outputs", []) if cell.cell_type == "code" else []:
+            payload = output.get("data", {}).get(commentary.MIMETYPE)
+            if payload is not None:
+                return payload
+    return None
+
+
+class _Placer:
+    """Puts the team's commentary into a pack: the executive summary before the first section,
+    every other section after the Markdown cell with its heading."""
+
+    def __init__(self, payload: dict[str, Any] | None, document: DocumentControl):
+        self.payload = payload
+        self.document = document
+        sections = payload["sections"] if payload else []
+        self.summary = next(
+            (s for s in sections if commentary.same_heading(s["heading"], EXECUTIVE_SUMMARY)), None
+        )
+        self.pending = [s for s in sections if s is not self.summary]
+        self.opened = False
+
+    def before(self, cell_id: str, markdown: str) -> list[dict[str, Any]]:
+        """Cells to put before a Markdown cell: the opening, before the first ``##``."""
+        if self.opened or self.payload is None or not commentary.headings(markdown):
+            return []
+        self.opened = True
+        if self.summary is not None:
+            return [
+                {
+                    "id": f"{cell_id}-summary",
+                    "cell_type": "markdown",
+                    "source": f"## {EXECUTIVE_SUMMARY}",
+                    "metadata": {},
+                },
+                _html_cell(f"{cell_id}-summary-text", _commentary_html(self.summary["html"])),
+            ]
+        if not self.document.draft:
+            raise QvError(
+                f"commentary {self.payload['file']}: a final pack needs an executive summary"
+            )
+        missing = (
+            "the executive summary" if self.payload["sections"] else "commentary for this pack"
+        )
+        note = (
+            f"Draft: the quality team has not yet written {missing}; it will open the pack "
+            "when it is written."
+        )
+        return [_html_cell(f"{cell_id}-summary-note", f'<p class="qv-note">{note}</p>')]
+
+    def after(self, cell_id: str, markdown: str) -> list[dict[str, Any]]:
+        """The commentary sections under the headings of a Markdown cell."""
+        cells = []
+        for heading in commentary.headings(markdown):
+            for section in [
+                s for s in self.pending if commentary.same_heading(s["heading"], heading)
+            ]:
+                self.pending.remove(section)
+                cells.append(
+                    _html_cell(f"{cell_id}-commentary", _commentary_html(section["html"], True))
+                )
+        return cells
+
+    def check_placed(self, headings: list[str]) -> None:
+        if self.pending:
+            unplaced = ", ".join(repr(s["heading"]) for s in self.pending)
+            raise QvError(
+                f"commentary {self.payload['file']}: no heading {unplaced} in this pack; its "
+                f"headings: {', '.join([EXECUTIVE_SUMMARY, *headings])}"
+            )
+
+
+def _commentary_html(body: str, labelled: bool = False) -> str:
+    label = '<p class="qv-commentary-label">Quality team\'s commentary</p>' if labelled else ""
+    return f'<section class="qv-commentary">{label}{body}</section>'
+
+
+def _prepare(
+    nb: nbformat.NotebookNode, document: DocumentControl
+) -> tuple[nbformat.NotebookNode, int]:
     """A light copy of ``nb`` holding only what a reader sees, and its number of charts.
 
     Outputs are rebuilt rather than deep-copied: chart specs (with their data) become short
-    HTML strings, which keeps nbconvert's own copy of the notebook cheap.
+    HTML strings, which keeps nbconvert's own copy of the notebook cheap.  The team's
+    commentary (:mod:`qvlib.commentary`) is placed under its headings.
     """
     cells = []
     charts = 0
+    placer = _Placer(_commentary(nb), document)
+    seen_headings: list[str] = []
     for ci, cell in enumerate(nb.cells):
         if DROP_TAGS & set(cell.get("metadata", {}).get("tags", [])):
             continue
         if cell.cell_type == "markdown":
+            cells += placer.before(f"c{ci}", cell.source)
             cells.append(
                 {
                     "id": f"c{ci}",
@@ -253,6 +349,8 @@ def _prepare(nb: nbformat.NotebookNode) -> tuple[nbformat.NotebookNode, int]:
                     "attachments": cell.get("attachments", {}),
                 }
             )
+            seen_headings += commentary.headings(cell.source)
+            cells += placer.after(f"c{ci}", cell.source)
             continue
         if cell.cell_type != "code":
             continue
@@ -272,6 +370,8 @@ def _prepare(nb: nbformat.NotebookNode) -> tuple[nbformat.NotebookNode, int]:
                 )
             elif kind in ("execute_result", "display_data"):
                 data = output.get("data", {})
+                if commentary.MIMETYPE in data:
+                    continue  # placed under its headings
                 spec = _vegalite_spec(data)
                 if spec is not None:
                     charts += 1
@@ -296,6 +396,7 @@ def _prepare(nb: nbformat.NotebookNode) -> tuple[nbformat.NotebookNode, int]:
                 "execution_count": None,
             }
         )
+    placer.check_placed(seen_headings)
     light = {
         "cells": cells,
         "metadata": dict(nb.get("metadata", {})),
@@ -517,7 +618,7 @@ class PackExporter:
         QvError
             If the page would reference a URL (see :func:`check_offline`).
         """
-        prepared, charts = _prepare(nb)
+        prepared, charts = _prepare(nb, document)
         resources = {
             "qv": {
                 "title": title,

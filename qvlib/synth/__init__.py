@@ -1,7 +1,8 @@
 """Deterministic synthetic data in the canonical layout: ``qv sample-data`` and ``data/sample``.
 
 :func:`write_sample_data` writes every dataset of :mod:`qvlib.schemas` (one CSV per dataset at
-its ``DATASETS`` file) plus ``dataset.yaml``; with ``published_formats`` the national data is
+its ``DATASETS`` file) plus ``dataset.yaml`` and sample commentary
+(:mod:`qvlib.synth.commentary`); with ``published_formats`` the national data is
 written as it is published instead (:mod:`qvlib.synth.published`).  The same seed gives the
 same bytes, and one trust's data does not depend on how many trusts are generated (see
 :mod:`qvlib.synth._base`).  Values are calibrated to public figures (GMC National Training
@@ -22,12 +23,13 @@ from qvlib.config import RegionConfig, load_parameters
 from qvlib.errors import QvError
 from qvlib.synth import governance, learning, national, surveys
 from qvlib.synth._base import Period, Table, TrustPlan, plan_trusts
+from qvlib.synth.commentary import write_sample_commentary
 from qvlib.synth.published import write_published
 
 __all__ = ["GENERATOR_VERSION", "write_sample_data"]
 
 #: Bumped whenever the generator's output for a given seed changes.
-GENERATOR_VERSION = "2"
+GENERATOR_VERSION = "3"
 
 log = logging.getLogger(__name__)
 
@@ -124,6 +126,7 @@ def write_sample_data(
             table.write(out)
     if published_formats:
         write_published(out, tables, period, params)
+    write_sample_commentary(out, plans, period)
     _write_manifest(out, plans, period, seed, trusts, published_formats)
     log.info("wrote %d trusts, %d years of synthetic data to %s", len(plans), years, out)
 
