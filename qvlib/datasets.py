@@ -29,6 +29,7 @@ import yaml
 from qvlib.config import ROOT, Parameters, default_parameters, load_region
 from qvlib.errors import DataValidationError, Problem, QvError, format_problems
 from qvlib.loaders import dataset_file, latest_date, read_dataset
+from qvlib.metrics.benchmarks import RegionBenchmarks, calc_region_benchmarks
 from qvlib.schemas import DATASETS, TRUST_COLUMN
 
 logger = logging.getLogger(__name__)
@@ -109,6 +110,10 @@ class TrustData:
         and annual return, so that every trust's review picks the same latest year.
     tables
         Dataset name -> frame; each is also an attribute (``t.risks``).  Frames are copies.
+    benchmarks
+        The region's aggregates of public figures (median, range, trusts per CQC rating;
+        :class:`qvlib.metrics.benchmarks.RegionBenchmarks`), or ``None`` for a trust's data
+        made on its own: no other trust's rows.
     """
 
     def __init__(
@@ -118,12 +123,14 @@ class TrustData:
         tables: dict[str, pd.DataFrame],
         row_hashes: dict[str, np.ndarray] | None = None,
         coverage: Coverage | None = None,
+        benchmarks: RegionBenchmarks | None = None,
     ):
         self.code = code
         self.meta = meta
         self.tables = tables
         self._row_hashes = row_hashes
         self.coverage = coverage or Coverage.of(meta, tables)
+        self.benchmarks = benchmarks
         row = tables["trusts"].iloc[0]
         self.name: str = row["trust_name"]
         self.trust_type: str = row["trust_type"]
@@ -141,10 +148,14 @@ class TrustData:
     def fingerprint(self) -> str:
         """SHA-256 of this trust's slice of every dataset plus the dataset's metadata.
 
-        It changes when any row this trust sees changes (including national rows about it) and
-        not when only another trust's data changes.  It describes the data as loaded.
+        It changes when any row this trust sees changes (including national rows about it) or
+        the region's aggregates of public figures change (:attr:`benchmarks`), and not when
+        only another trust's local data changes.  It describes the data as loaded.
         """
-        return _digest(self.meta, self.tables, extra=self.code, row_hashes=self._row_hashes)
+        extra = self.code
+        if self.benchmarks is not None:
+            extra += "\0region benchmarks " + self.benchmarks.fingerprint()
+        return _digest(self.meta, self.tables, extra=extra, row_hashes=self._row_hashes)
 
 
 class Dataset:
@@ -202,7 +213,15 @@ class Dataset:
             rows = positions[name].get(wanted, np.empty(0, dtype=np.intp))
             tables[name] = frame.take(rows).reset_index(drop=True)
         trust_hashes = {name: hashes[name][positions[name].get(wanted, [])] for name in hashes}
-        return TrustData(wanted, dict(self.meta), tables, trust_hashes, self.coverage)
+        return TrustData(
+            wanted, dict(self.meta), tables, trust_hashes, self.coverage, self.benchmarks
+        )
+
+    @cached_property
+    def benchmarks(self) -> RegionBenchmarks:
+        """The region's aggregates of public figures, worked out once per dataset (and so once
+        per run): what each trust's pack may set its own figures against."""
+        return calc_region_benchmarks(self.tables, default_parameters().region)
 
     @cached_property
     def coverage(self) -> Coverage:
