@@ -13,9 +13,10 @@ YEAR ?=
 AS_AT ?=
 TRUST ?=
 JOBS ?=
+REQUEST ?=
 
 QV_ARGS = --data $(DATA) --out $(OUT) $(if $(YEAR),--year $(YEAR)) $(if $(AS_AT),--as-at $(AS_AT)) \
-          $(if $(JOBS),--jobs $(JOBS)) \
+          $(if $(JOBS),--jobs $(JOBS)) $(if $(REQUEST),--request $(REQUEST)) \
           $(foreach t,$(TRUST),--trust $(t))
 
 .PHONY: help venv reviews dashboards annual cqc briefs validate lab test lint bench sample-data clean
@@ -23,6 +24,7 @@ QV_ARGS = --data $(DATA) --out $(OUT) $(if $(YEAR),--year $(YEAR)) $(if $(AS_AT)
 help: ## Show this help
 	@echo "qv: education quality review packs.  Variables: DATA=dir TRUST=code YEAR=2025/26"
 	@echo "    AS_AT=YYYY-MM-DD (the date packs are as at) JOBS=n"
+	@echo "    REQUEST=file.yaml (a CQC request the bundle answers; its trust only)"
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | \
 	  awk 'BEGIN {FS = ":.*## "}; {printf "  make %-12s %s\n", $$1, $$2}'
 
@@ -43,7 +45,7 @@ dashboards: $(STAMP) ## Build only the desktop review dashboards
 annual: $(STAMP) ## Build only the annual education quality review packs
 	$(BIN)/qv reviews $(QV_ARGS) --pack annual-review-pack
 
-cqc: $(STAMP) ## Build only the CQC response bundles
+cqc: $(STAMP) ## Build only the CQC response bundles (REQUEST=file.yaml answers a CQC request)
 	$(BIN)/qv reviews $(QV_ARGS) --pack cqc-response-bundle
 
 validate: $(STAMP) ## Check the data directory and print every problem found (DATA)

@@ -58,6 +58,9 @@ class Job:
     title: str
     provenance: dict[str, Any] = field(default_factory=dict)
     synthetic: bool = False
+    #: Inputs of this job beyond the run's (e.g. a CQC request file and its SHA-256), recorded
+    #: in the manifest; they are part of :attr:`fingerprint`.
+    inputs: dict[str, Any] = field(default_factory=dict)
 
     @property
     def pack(self) -> str:
@@ -187,6 +190,7 @@ def plan_jobs(
     code_sha256: str,
     provenance: dict[str, Any],
     synthetic: bool,
+    pack_inputs: Mapping[str, Mapping[str, Mapping[str, Any]]] | None = None,
 ) -> list[Job]:
     """Every job of a run, in a deterministic order (pack kind order, then trust, then risk).
 
@@ -212,6 +216,10 @@ def plan_jobs(
         Run-wide provenance shown in each pack's header (the data fingerprint is added).
     synthetic : bool
         Whether the data is synthetic (packs show a banner).
+    pack_inputs : dict, optional
+        Per pack name: ``parameters`` to inject into its trust jobs beyond the usual ones
+        (e.g. ``request``, a CQC request file's path) and ``inputs`` to record in the manifest
+        (e.g. that file's SHA-256); both are part of those jobs' fingerprints.
     """
     trusts = list(trusts)
     jobs: list[Job] = []
@@ -249,13 +257,16 @@ def plan_jobs(
                 )
             )
             continue
+        extra = (pack_inputs or {}).get(kind.name, {})
         for trust in trusts:
             risk_ids: list[str | None] = (
                 list(trust.risk_ids.get(kind.name, [])) if kind.scope == "risk" else [None]
             )
             params = {"region": region_parameters, "trust": trust.parameters}
+            if extra:
+                params["pack_inputs"] = extra
             for risk_id in risk_ids:
-                injected = {"trust_code": trust.code, **common}
+                injected = {"trust_code": trust.code, **common, **extra.get("parameters", {})}
                 name = kind.output_name(risk_id)
                 stem = name.rsplit(".", 1)[0]
                 if risk_id is not None:
@@ -285,6 +296,7 @@ def plan_jobs(
                         title=f"{kind.title}: {risk_id}" if risk_id else kind.title,
                         provenance={**provenance, "data_fingerprint": trust.data_fingerprint[:16]},
                         synthetic=synthetic,
+                        inputs=dict(extra.get("inputs", {})),
                     )
                 )
     return jobs

@@ -109,6 +109,7 @@ def entry_for(
         "fingerprint": job.fingerprint,
         "inputs": {
             **inputs,
+            **job.inputs,
             "notebook": {
                 "path": display_path(job.kind.notebook),
                 "sha256": sha256_file(job.kind.notebook),

@@ -67,7 +67,7 @@ _SCOPE_TEXT = {
 class RunOptions:
     """Everything ``qv reviews`` is asked to do.
 
-    The first ten fields are the command-line options.  The rest are for programmatic use
+    The first eleven fields are the command-line options.  The rest are for programmatic use
     (tests, benchmarks): another pack registry, parameters directory, HTML exporter (an import
     reference to a class with ``render(nb, *, title, trust_code, trust_name, review_year,
     provenance, synthetic) -> str``), warm-up imports, or forcing the progress bar on or off.
@@ -83,6 +83,7 @@ class RunOptions:
     force: bool = False
     scheduler: str | None = None
     engine: Literal["warm", "fresh"] = "warm"
+    request: Path | None = None
     registry: Sequence[PackKind] = PACKS
     parameters_dir: Path | None = None
     exporter: str = "qvlib.packs:PackExporter"
@@ -199,6 +200,64 @@ def _risk_ids(trust: str, pack: str, selected) -> list[str]:
     return ids
 
 
+#: The pack that answers a CQC request, and the notebook parameter the request file's path goes to.
+REQUEST_PACK, REQUEST_PARAMETER = "cqc-response-bundle", "request"
+
+
+def _request(options: RunOptions):
+    """The run's CQC request file, parsed and checked (``None`` without ``--request``).
+
+    Raises
+    ------
+    QvError
+        A request file that does not parse (naming the file and key), a run that does not build
+        the CQC response bundle, or a bundle notebook that does not declare ``request``.
+    """
+    if options.request is None:
+        return None
+    from qvlib.cqc import load_request
+
+    if options.packs and REQUEST_PACK not in options.packs:
+        raise QvError(
+            f"--request {options.request}: a request is answered by the '{REQUEST_PACK}' pack; "
+            f"add --pack {REQUEST_PACK}"
+        )
+    request = load_request(options.request)
+    kind = next((k for k in options.registry if k.name == REQUEST_PACK), None)
+    if kind is not None and kind.notebook.is_file():
+        declared = notebook_parameters(kind.notebook)
+        if REQUEST_PARAMETER not in declared:
+            raise QvError(
+                f"{kind.notebook}: --request needs the notebook to declare "
+                f'`{REQUEST_PARAMETER}: str = ""` in its parameters cell'
+            )
+    return request
+
+
+def _check_request_trusts(request, path: Path, codes: Sequence[str]) -> None:
+    others = sorted(set(codes) - {request.trust})
+    if others:
+        raise QvError(
+            f"--request {path}: the request is about trust {request.trust} (key 'trust'), but "
+            f"the run also builds {others}; run it with --trust {request.trust}"
+        )
+
+
+def _request_inputs(path: Path) -> dict[str, dict[str, dict]]:
+    """What the request adds to the bundle's job: its path (injected) and SHA-256 (recorded)."""
+    from qvlib.runner.plan import sha256_file
+
+    resolved = Path(path).resolve()
+    return {
+        REQUEST_PACK: {
+            "parameters": {REQUEST_PARAMETER: str(resolved)},
+            "inputs": {
+                "request_file": {"path": display_path(resolved), "sha256": sha256_file(resolved)}
+            },
+        }
+    }
+
+
 def _period_text(start: date | None, end: date | None, as_at: date) -> str | None:
     """The data's period as a pack may show it, e.g. '1 Apr 2022 to 31 Mar 2024'.
 
@@ -221,7 +280,10 @@ def run_reviews(options: RunOptions) -> int:
     try:
         params = load_parameters(options.parameters_dir)
         year = _review_year(options, params)
-        kinds = select_packs(options.registry, options.packs, bool(options.trusts))
+        request = _request(options)
+        # A request is about one trust: without --trust, the run builds that trust only.
+        wanted = list(options.trusts) or ([request.trust] if request is not None else [])
+        kinds = select_packs(options.registry, options.packs, bool(wanted))
         for kind in kinds:
             check_notebook_parameters(kind)
         if options.jobs is not None and options.jobs < 1:
@@ -235,7 +297,9 @@ def run_reviews(options: RunOptions) -> int:
         ds = load_dataset(data_dir, params)
         for warning in check_coverage(ds.coverage.start, ds.coverage.end, year, as_at):
             errors.print(f"qv reviews: warning: {warning}", markup=False, highlight=False)
-        trusts = _trust_inputs(ds, params, options.trusts, kinds, year, as_at)
+        trusts = _trust_inputs(ds, params, wanted, kinds, year, as_at)
+        if request is not None:
+            _check_request_trusts(request, options.request, [t.code for t in trusts])
     except DataValidationError as exc:
         errors.print(
             f"qv reviews: the data in {data_dir} has problems; nothing was built.", markup=False
@@ -269,6 +333,7 @@ def run_reviews(options: RunOptions) -> int:
         code_sha256=code_fingerprint(),
         provenance={k: v for k, v in provenance.items() if v is not None},
         synthetic=synthetic,
+        pack_inputs=_request_inputs(options.request) if request is not None else None,
     )
     previous = read_manifest(year_dir)
     skipped = {j.key for j in jobs if not options.force and is_up_to_date(j, previous.get(j.key))}
