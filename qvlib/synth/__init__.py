@@ -1,7 +1,8 @@
 """Deterministic synthetic data in the canonical layout: ``qv sample-data`` and ``data/sample``.
 
 :func:`write_sample_data` writes every dataset of :mod:`qvlib.schemas` (one CSV per dataset at
-its ``DATASETS`` file) plus ``dataset.yaml``.  The same seed gives the same bytes, and one trust's
+its ``DATASETS`` file) plus ``dataset.yaml``, and a synthetic CQC request under ``requests/``
+(:mod:`qvlib.synth.requests`).  The same seed gives the same bytes, and one trust's
 data does not depend on how many trusts are generated (see :mod:`qvlib.synth._base`).  Values are
 calibrated to public figures (GMC National Training Survey, NHS England NETS and Friends and
 Family Test, NHS Staff Survey, CQC, national education tariffs); values with no source are
@@ -20,11 +21,12 @@ from qvlib.config import RegionConfig, load_parameters
 from qvlib.errors import QvError
 from qvlib.synth import governance, learning, national, surveys
 from qvlib.synth._base import Period, Table, TrustPlan, plan_trusts
+from qvlib.synth.requests import write_sample_request
 
 __all__ = ["GENERATOR_VERSION", "write_sample_data"]
 
 #: Bumped whenever the generator's output for a given seed changes.
-GENERATOR_VERSION = "2"
+GENERATOR_VERSION = "3"
 
 log = logging.getLogger(__name__)
 
@@ -100,6 +102,7 @@ def write_sample_data(
     for table in tables.values():
         table.write(out)
     _write_manifest(out, plans, period, seed, trusts)
+    write_sample_request(out, plans, period)
     log.info("wrote %d trusts, %d years of synthetic data to %s", len(plans), years, out)
 
 
