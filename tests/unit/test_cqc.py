@@ -264,8 +264,8 @@ def test_an_open_action_from_an_earlier_visit_is_in_only_when_asked_for():
     assert "from_earlier_visit" not in plain
     asked = cqc_extracts(review, cqc_request(review, open_actions=True))["visit_actions"]
     marked = asked[asked["from_earlier_visit"]]
-    assert sorted(zip(marked["visit_id"], marked["ref"])) == sorted(
-        zip(earlier["visit_id"], earlier["ref"])
+    assert sorted(zip(marked["visit_id"], marked["ref"], strict=True)) == sorted(
+        zip(earlier["visit_id"], earlier["ref"], strict=True)
     )
 
 
