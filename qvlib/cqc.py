@@ -572,6 +572,12 @@ class CqcResponse:
                         f"; the latest before it, {before}, were published {display.fmt_date(day)}"
                     )
                 notes.append(text + ".")
+        if request.whole_trust and self.raw["lda_compliance"].empty:
+            notes.append(
+                "Learning and Development Agreement returns cover a whole financial year and "
+                "are reported after it ends: none for a year wholly within the period was known "
+                f"by {display.fmt_date(self.judged_at)}."
+            )
         if not request.open_actions:
             notes.append(
                 "Requirements from visits held before the period are not included, whether or "
@@ -651,7 +657,7 @@ class CqcResponse:
         empty_text: str,
         columns: Sequence[str] | None = None,
     ) -> Html:
-        """One extract as a table on the summary page: the bundle's rows and values.
+        """One extract as a sortable table on the summary page: the bundle's rows and values.
 
         Parameters
         ----------
@@ -669,14 +675,20 @@ class CqcResponse:
         frame = frame.rename(columns={SUPPRESSED: "suppressed"})
         shown = [c for c in shown if c != SUPPRESSED]
         return show_table(
-            frame, caption=caption, columns={c: c for c in shown}, empty_text=empty_text
+            frame,
+            caption=caption,
+            columns={c: c for c in shown},
+            empty_text=empty_text,
+            sortable=True,
         )
 
     def show_marking(self) -> Html:
-        """The protective marking as a line at the top or foot of the summary page."""
+        """The request's protective marking as a line at the top or foot of the summary page
+        (nothing without a request)."""
         details = self.request.details
-        text = details.marking if details is not None else "No protective marking: no request"
-        return Html(f'<p class="qv-marking" role="note">{escape(text)}</p>')
+        if details is None:
+            return Html("")  # no request, no marking to repeat: the team marks it by policy
+        return Html(f'<p class="qv-marking" role="note">{escape(details.marking)}</p>')
 
     @cached_property
     def readme(self) -> BundleReadme:
