@@ -725,8 +725,9 @@ def _readme_text(
     lines += _wrap(
         "CSV files are UTF-8 with a byte order mark (so that Excel shows accents and symbols "
         "correctly), comma separated, with Windows line endings (CRLF) and a header row. Dates "
-        "are written day, month and year, like 14 Oct 2025, as in the summary; the workbook "
-        "holds them as dates shown the same way. Yes/no values are Yes and No; an empty cell "
+        "are written as in the summary: the day, the month in three letters and the year (for "
+        'example "1 Jan 2000"); the workbook holds them as dates shown the same way. '
+        "Yes/no values are Yes and No; an empty cell "
         "means no value was recorded. Numbers are rounded as the summary shows them."
     )
     lines.append("")
