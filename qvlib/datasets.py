@@ -219,9 +219,16 @@ class Dataset:
 
     @cached_property
     def benchmarks(self) -> RegionBenchmarks:
-        """The region's aggregates of public figures, worked out once per dataset (and so once
-        per run): what each trust's pack may set its own figures against."""
-        return calc_region_benchmarks(self.tables, default_parameters().region)
+        """The region's aggregates of public figures: what each trust's pack may set its own
+        figures against.
+
+        Worked out once per run: the run's snapshot stores them (:meth:`write_snapshot`), and a
+        notebook reading the snapshot reads them back, unless the region's suppression rules
+        or the code that works them out have changed since, when they are worked out again.
+        """
+        region = default_parameters().region
+        stored = _stored_benchmarks(self.root, region)
+        return stored if stored is not None else calc_region_benchmarks(self.tables, region)
 
     @cached_property
     def coverage(self) -> Coverage:
@@ -267,6 +274,7 @@ class Dataset:
         directory.mkdir(parents=True, exist_ok=True)
         target = directory / self.content_hash()
         if (target / SNAPSHOT_META).exists():
+            _store_benchmarks(target, self.benchmarks)
             return target
         temp = Path(tempfile.mkdtemp(prefix=f".{target.name[:12]}-", dir=directory))
         try:
@@ -281,6 +289,7 @@ class Dataset:
             # Another process wrote the same snapshot first: its content is ours.
         finally:
             shutil.rmtree(temp, ignore_errors=True)
+        _store_benchmarks(target, self.benchmarks)
         return target
 
 
@@ -372,6 +381,52 @@ def validate_dir(path: Path | None = None) -> tuple[str, bool]:
 
 
 # --------------------------------------------------------------------------- helpers
+
+_BENCHMARKS = {"figures": "benchmarks.parquet", "cqc_overall": "benchmarks_cqc.parquet"}
+_BENCHMARKS_META = "benchmarks.json"
+#: The code that works the region's benchmarks out: stored ones are used only while it is the same.
+_BENCHMARK_SOURCES = ("benchmarks.py", "national.py", "surveys.py", "suppression.py")
+
+
+def _benchmarks_key(region) -> str:
+    """What stored benchmarks were worked out with: the suppression rules and the code."""
+    sha = hashlib.sha256(
+        json.dumps(region.suppression.model_dump(mode="json"), sort_keys=True).encode()
+    )
+    package = Path(__file__).resolve().parent / "metrics"
+    for name in _BENCHMARK_SOURCES:
+        sha.update((package / name).read_bytes())
+    return sha.hexdigest()
+
+
+def _store_benchmarks(target: Path, benchmarks: RegionBenchmarks) -> None:
+    """Write the region's benchmarks into a snapshot (each file atomically, the key last)."""
+    key = _benchmarks_key(default_parameters().region)
+    meta_path = target / _BENCHMARKS_META
+    try:
+        if json.loads(meta_path.read_text(encoding="utf-8")).get("key") == key:
+            return
+    except (OSError, ValueError):
+        pass
+    for field, name in _BENCHMARKS.items():
+        temp = target / f".{name}.{os.getpid()}.tmp"
+        getattr(benchmarks, field).to_parquet(temp, index=False)
+        os.replace(temp, target / name)
+    temp = target / f".{_BENCHMARKS_META}.{os.getpid()}.tmp"
+    temp.write_text(json.dumps({"key": key, "trusts": benchmarks.trusts}), encoding="utf-8")
+    os.replace(temp, meta_path)
+
+
+def _stored_benchmarks(root: Path, region) -> RegionBenchmarks | None:
+    """A snapshot's stored benchmarks, if worked out with these settings and this code."""
+    try:
+        meta = json.loads((root / _BENCHMARKS_META).read_text(encoding="utf-8"))
+        if meta.get("key") != _benchmarks_key(region):
+            return None
+        frames = {field: pd.read_parquet(root / name) for field, name in _BENCHMARKS.items()}
+    except (OSError, ValueError):
+        return None
+    return RegionBenchmarks(trusts=int(meta["trusts"]), **frames)
 
 
 def _resolve(path: str | Path) -> Path:

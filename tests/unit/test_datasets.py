@@ -322,3 +322,24 @@ def test_fingerprint_of_a_slice_does_not_depend_on_how_it_was_cut(ds):
     assert rebuilt.fingerprint() == trust.fingerprint()
     alone = datasets.TrustData("RHM", dict(ds.meta), {n: f.copy() for n, f in trust.tables.items()})
     assert alone.fingerprint() != trust.fingerprint()
+
+
+def test_a_snapshot_stores_the_region_benchmarks_once_for_every_notebook(ds, tmp_path):
+    snapshot = ds.write_snapshot(tmp_path)
+    again = datasets.load_snapshot(snapshot)
+    pd.testing.assert_frame_equal(again.benchmarks.figures, ds.benchmarks.figures)
+    pd.testing.assert_frame_equal(again.benchmarks.cqc_overall, ds.benchmarks.cqc_overall)
+    assert again.trust("RHM").fingerprint() == ds.trust("RHM").fingerprint()
+    # Worked out with other settings or code: not used, worked out again.
+    meta = snapshot / "benchmarks.json"
+    meta.write_text(meta.read_text().replace('"key": "', '"key": "stale'))
+    stale = datasets.load_snapshot(snapshot)
+    stale.tables["fft"] = stale.tables["fft"].iloc[0:0]
+    assert stale.benchmarks.lookup("fft.pct_positive", "inpatient", "2025-04") is None
+    ds.write_snapshot(tmp_path)  # a later run stores them afresh
+    assert (
+        datasets.load_snapshot(snapshot).benchmarks.lookup(
+            "fft.pct_positive", "inpatient", "2025-04"
+        )
+        is not None
+    )
