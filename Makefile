@@ -14,11 +14,13 @@ AS_AT ?=
 TRUST ?=
 JOBS ?=
 FORCE ?=
+REQUEST ?=
 
 # Without DATA, qv reads $$QV_DATA or data_dir in parameters/region.yaml, as `qv` itself does.
 QV_ARGS = $(if $(DATA),--data $(DATA)) --out $(OUT) $(if $(YEAR),--year $(YEAR)) \
           $(if $(AS_AT),--as-at $(AS_AT)) $(if $(JOBS),--jobs $(JOBS)) \
-          $(foreach t,$(TRUST),--trust $(t)) $(if $(FORCE),--force)
+          $(if $(REQUEST),--request $(REQUEST)) $(foreach t,$(TRUST),--trust $(t)) \
+          $(if $(FORCE),--force)
 
 .PHONY: help venv reviews dashboards annual cqc briefs validate lab test lint docs tutorial bench \
         sample-data clean
@@ -27,6 +29,7 @@ help: ## Show this help
 	@echo "qv: education quality review packs."
 	@echo "Variables: DATA=dir TRUST=code YEAR=2025/26 AS_AT=YYYY-MM-DD (the date packs are as at)"
 	@echo "           JOBS=n FORCE=1 (rebuild up-to-date packs)"
+	@echo "           REQUEST=file.yaml (a CQC request the bundle answers; its trust only)"
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | \
 	  awk 'BEGIN {FS = ":.*## "}; {printf "  make %-12s %s\n", $$1, $$2}'
 	@echo "Trusts, pack kinds and each notebook's parameters: $(BIN)/qv list (all commands: $(BIN)/qv --help)"
@@ -50,7 +53,7 @@ dashboards: $(STAMP) ## Build only the desktop review dashboards
 annual: $(STAMP) ## Build only the annual education quality review packs
 	$(BIN)/qv reviews $(QV_ARGS) --pack annual-review-pack
 
-cqc: $(STAMP) ## Build only the CQC response bundles
+cqc: $(STAMP) ## Build only the CQC response bundles (REQUEST=file.yaml answers a CQC request)
 	$(BIN)/qv reviews $(QV_ARGS) --pack cqc-response-bundle
 
 briefs: $(STAMP) ## Build only the visit briefs (triggered and learner/educator)

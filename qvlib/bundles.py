@@ -6,8 +6,10 @@ one sheet each) and ``SHA256SUMS``.  The same inputs always give the same bytes:
 (including those inside the workbook, itself a zip) carries a fixed date, fixed permissions and
 fixed compression, and the workbook's document properties carry a fixed date, so the run time
 belongs to the runner's manifest alone.  Extracts arrive already suppressed (a missing value and a
-boolean ``suppressed`` column); the writer shows those cells as the suppression marker and adds
-nothing.  Text that a spreadsheet could run as a formula is neutralised in both formats.
+boolean flag column, ``suppressed`` unless named otherwise); the writer shows those cells as the
+suppression marker and adds nothing.  Dates read as everywhere else in qv (``14 Oct 2025``: text
+in the CSV files, date cells shown that way in the workbook) and true/false as Yes and No.  Text
+that a spreadsheet could run as a formula is neutralised in both formats.
 The zip is written atomically: a failure leaves any earlier bundle untouched and no temp file.
 """
 
@@ -72,6 +74,8 @@ _COLUMN_MAX_WIDTH = 60
 _COLUMN_MIN_WIDTH = 8
 _README_WIDTH = 78
 _SUM_LINE_RE = re.compile(r"^([0-9a-fA-F]{64}) [ *](.+)$")
+#: How the workbook shows a date: as qv writes dates everywhere (``14 Oct 2025``).
+_DATE_FORMAT = "d mmm yyyy"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -96,6 +100,12 @@ class BundleReadme:
         True when the data is synthetic: the README then says so before anything else.
     sites, specialties
         The sites and specialties the request covers; empty means all of them.
+    request
+        The request's details as (item, value) pairs, in the order shown; empty for none.
+    marking
+        The protective marking (e.g. ``OFFICIAL-SENSITIVE``): the README's first and last line.
+    notes
+        Sentences about what the extracts hold and leave out (judged at which date, ...).
 
     Examples
     --------
@@ -122,6 +132,9 @@ class BundleReadme:
     synthetic: bool
     sites: Sequence[str] = ()
     specialties: Sequence[str] = ()
+    request: Sequence[tuple[str, str]] = ()
+    marking: str | None = None
+    notes: Sequence[str] = ()
 
     def __post_init__(self) -> None:
         if self.period_end < self.period_start:
@@ -134,6 +147,7 @@ class BundleReadme:
             "review_year": self.review_year,
             **{f"sources[{k!r}]": v for k, v in self.sources.items()},
             **{f"extract_descriptions[{k!r}]": v for k, v in self.extract_descriptions.items()},
+            **({"marking": self.marking} if self.marking is not None else {}),
         }
         for key, text in one_line.items():
             if not str(text).strip() or "\n" in str(text) or "\r" in str(text):
@@ -230,6 +244,7 @@ def write_bundle(
     extracts: Mapping[str, pd.DataFrame],
     readme: BundleReadme,
     marker: str = "*",
+    suppressed_column: str = SUPPRESSED_COLUMN,
 ) -> str:
     """Write the CQC response bundle zip atomically and return its SHA-256.
 
@@ -251,6 +266,9 @@ def write_bundle(
         What the README says: trust, period, scope, sources, rule, synthetic flag, descriptions.
     marker
         How a suppressed cell is shown (``suppression.marker`` in ``region.yaml``).
+    suppressed_column
+        The boolean column of an extract that flags a suppressed row (a heading in words, say
+        ``"Suppressed"``, for extracts presented to readers).
 
     Returns
     -------
@@ -288,10 +306,16 @@ def write_bundle(
         raise ValueError(f"{path} is a folder; give the zip file, e.g. {path / BUNDLE_FILENAME}")
     _check_extracts(extracts, readme)
 
-    tables = {name: _to_table(name, frame, readme.trust_code) for name, frame in extracts.items()}
+    tables = {
+        name: _to_table(name, frame, readme.trust_code, suppressed_column)
+        for name, frame in extracts.items()
+    }
     sheets = dict(zip(tables, make_sheet_names(tables), strict=True))
     members: list[tuple[str, bytes]] = [
-        (_README, _readme_text(readme, tables, sheets, marker).encode("utf-8")),
+        (
+            _README,
+            _readme_text(readme, tables, sheets, marker, suppressed_column).encode("utf-8"),
+        ),
         (_SUMMARY, summary_html.encode("utf-8")),
     ]
     members += [(f"extracts/{name}.csv", _csv_bytes(t, marker)) for name, t in tables.items()]
@@ -429,7 +453,9 @@ def _check_extracts(extracts: Mapping[str, pd.DataFrame], readme: BundleReadme) 
         )
 
 
-def _to_table(name: str, frame: pd.DataFrame, trust_code: str) -> _Table:
+def _to_table(
+    name: str, frame: pd.DataFrame, trust_code: str, flag: str = SUPPRESSED_COLUMN
+) -> _Table:
     if any(level is not None for level in frame.index.names):
         frame = frame.reset_index()
     if _TRUST_COLUMN in frame.columns:
@@ -439,7 +465,7 @@ def _to_table(name: str, frame: pd.DataFrame, trust_code: str) -> _Table:
                 f"extract {name!r} holds rows of other trusts {others}; a CQC response bundle "
                 f"holds only trust {trust_code}'s data"
             )
-    suppressed = _suppressed_mask(name, frame)
+    suppressed = _suppressed_mask(name, frame, flag)
     columns = [
         _column_values(name, str(label), frame.iloc[:, i]) for i, label in enumerate(frame.columns)
     ]
@@ -452,17 +478,17 @@ def _to_table(name: str, frame: pd.DataFrame, trust_code: str) -> _Table:
     return _Table(header=[_clean_text(str(c)) for c in frame.columns], rows=rows)
 
 
-def _suppressed_mask(name: str, frame: pd.DataFrame) -> list[bool]:
-    if SUPPRESSED_COLUMN not in frame.columns:
+def _suppressed_mask(name: str, frame: pd.DataFrame, flag: str = SUPPRESSED_COLUMN) -> list[bool]:
+    if flag not in frame.columns:
         return [False] * len(frame)
-    flags = frame[SUPPRESSED_COLUMN]
+    flags = frame[flag]
     if isinstance(flags, pd.DataFrame):
-        raise ValueError(f"extract {name!r} has more than one {SUPPRESSED_COLUMN!r} column")
+        raise ValueError(f"extract {name!r} has more than one {flag!r} column")
     if not pd.api.types.is_bool_dtype(flags) and not all(
         isinstance(v, bool | np.bool_) for v in flags.dropna()
     ):
         raise ValueError(
-            f"extract {name!r}: column {SUPPRESSED_COLUMN!r} must be True/False, "
+            f"extract {name!r}: column {flag!r} must be True/False, "
             f"not {flags.dtype} values such as {flags.dropna().iloc[:1].tolist()}"
         )
     return [False if pd.isna(v) else bool(v) for v in flags]
@@ -528,11 +554,11 @@ def _csv_text(value: object, marker: str) -> str:
     if value is _SUPPRESSED:
         return marker
     if isinstance(value, bool):
-        return "TRUE" if value else "FALSE"
+        return "Yes" if value else "No"
     if isinstance(value, dt.datetime):
-        return value.isoformat(sep=" ")
+        return f"{display.fmt_date(value)} {value:%H:%M}"
     if isinstance(value, dt.date):
-        return value.isoformat()
+        return display.fmt_date(value)
     if isinstance(value, float):
         return repr(value)
     text = str(value)
@@ -609,10 +635,14 @@ def _set_value(cell, value: object, marker: str) -> None:
         cell.data_type = "s"
         if _is_formula_like(value):
             cell.quotePrefix = True
+    elif isinstance(value, bool):
+        # Yes and No, as in the CSV files (a spreadsheet's TRUE/FALSE reads as code).
+        cell.value = "Yes" if value else "No"
+        cell.data_type = "s"
     elif isinstance(value, dt.datetime):
-        cell.number_format = "dd/mm/yyyy hh:mm"
+        cell.number_format = f"{_DATE_FORMAT} hh:mm"
     elif isinstance(value, dt.date):
-        cell.number_format = "dd/mm/yyyy"
+        cell.number_format = _DATE_FORMAT
 
 
 def _zip_bytes(members: Iterable[tuple[str, bytes]]) -> bytes:
@@ -665,9 +695,12 @@ def _readme_text(
     tables: Mapping[str, _Table],
     sheets: Mapping[str, str],
     marker: str,
+    flag: str = SUPPRESSED_COLUMN,
 ) -> str:
     title = f"CQC response bundle: {readme.trust_name} ({readme.trust_code})"
     lines: list[str] = []
+    if readme.marking:
+        lines += [readme.marking, ""]
     if readme.synthetic:
         banner = "*" * _README_WIDTH
         lines += [banner, "SYNTHETIC DATA: NOT REAL."]
@@ -693,6 +726,25 @@ def _readme_text(
         f"Period covered: {period}",
         f"Scope:          {scope}",
         "",
+    ]
+    if readme.request:
+        lines += ["The request", "-----------"]
+        for item, value in readme.request:
+            lines += textwrap.wrap(
+                f"{item}: {value}",
+                width=_README_WIDTH,
+                initial_indent="- ",
+                subsequent_indent="  ",
+            )
+        lines.append("")
+    if readme.notes:
+        lines += ["What the extracts hold", "----------------------"]
+        for note in readme.notes:
+            lines += textwrap.wrap(
+                note, width=_README_WIDTH, initial_indent="- ", subsequent_indent="  "
+            )
+        lines.append("")
+    lines += [
         "Files",
         "-----",
         _README,
@@ -733,15 +785,17 @@ def _readme_text(
     lines.append("")
     lines += _wrap(
         f'A suppressed cell is shown as "{marker}" in the CSV files and the workbook, and its '
-        f"row has {SUPPRESSED_COLUMN} = TRUE where the extract has that column. No number below "
-        "a threshold appears anywhere in this bundle."
+        f'row has "{flag}" = Yes where the extract has that column. No number below a '
+        "threshold appears anywhere in this bundle."
     )
     lines += ["", "File formats", "------------"]
     lines += _wrap(
         "CSV files are UTF-8 with a byte order mark (so that Excel shows accents and symbols "
         "correctly), comma separated, with Windows line endings (CRLF) and a header row. Dates "
-        "are written YYYY-MM-DD (ISO 8601); the workbook shows them as dd/mm/yyyy. True/false "
-        "values are TRUE and FALSE; an empty cell means no value was recorded."
+        "are written as in the summary: the day, the month in three letters and the year (for "
+        'example "1 Jan 2000"); the workbook holds them as dates shown the same way. '
+        "Yes/no values are Yes and No; an empty cell "
+        "means no value was recorded. Numbers are rounded as the summary shows them."
     )
     lines.append("")
     lines += _wrap(
@@ -770,4 +824,6 @@ def _readme_text(
         "after the bundle was made."
     )
     lines.append("")
+    if readme.marking:
+        lines += [readme.marking, ""]
     return "\n".join(lines)

@@ -889,3 +889,365 @@ def chart_region_nts(reds_greens: pd.DataFrame, *, title: str | None = None) -> 
             height={"step": 11},
         )
     )
+
+
+# --------------------------------------------------------------------------- national items
+
+
+def chart_nts_outcome_counts(counts: pd.DataFrame, *, title: str | None = None) -> alt.Chart | Html:
+    """GMC NTS results of each outcome per survey year, stacked red first.
+
+    Parameters
+    ----------
+    counts
+        ``year`` and one count column per outcome (red, pink, white, light green, green, not
+        reported, no result), as :func:`qvlib.metrics.calc_outcome_counts` gives; ``total``
+        is not drawn.  Outcomes with no result in any year are left out of the legend.
+    title
+        Chart title; "NTS outcomes by year" by default.
+    """
+    _require(counts, ["year", *NTS_OUTCOMES], "chart_nts_outcome_counts")
+    title = title or "NTS outcomes by year"
+    if counts.empty or counts[list(NTS_OUTCOMES)].to_numpy().sum() == 0:
+        return _no_data(title, "no NTS results published by the as-at date.")
+    long = counts.melt(
+        id_vars=["year"], value_vars=list(NTS_OUTCOMES), var_name="outcome", value_name="results"
+    )
+    long = long[long["results"] > 0]
+    shown = [o for o in NTS_OUTCOMES if o in set(long["outcome"])]
+    frame = display.labelled(long, ["outcome"]).assign(
+        rank=long["outcome"].map(list(NTS_OUTCOMES).index),
+        year=[display.fmt_year(y) for y in long["year"]],
+    )
+    totals = long.groupby("year")["results"].sum()
+    return (
+        alt.Chart(frame)
+        .mark_bar(stroke=_nhs("Mid Grey"), strokeWidth=0.5)
+        .encode(
+            x=alt.X("year:O", title=None, axis=alt.Axis(labelAngle=0)),
+            y=alt.Y("sum(results):Q", axis=_count_axis(totals, "Results")),
+            color=alt.Color(
+                "outcome:N",
+                scale=_scale("nts_outcome", present=shown, order=NTS_OUTCOMES, vocabulary="code"),
+                legend=alt.Legend(title=None),
+            ),
+            order=alt.Order("rank:Q"),
+            tooltip=[
+                alt.Tooltip("year:N", title="Year"),
+                alt.Tooltip("outcome:N", title="Outcome"),
+                alt.Tooltip("results:Q", title="Results", format=",d"),
+            ],
+        )
+        .properties(
+            title=_title(title, "Results of each GMC outcome; red at the bottom of each bar"),
+            description="Stacked bar chart of the number of NTS results of each outcome by year.",
+            width={"step": 70},
+            height=CHART_HEIGHT,
+        )
+    )
+
+
+def chart_website_ratings(
+    trend: pd.DataFrame, *, title: str | None = None
+) -> alt.LayerChart | Html:
+    """NHS website star ratings over time, one line per site.
+
+    Parameters
+    ----------
+    trend
+        ``site_name``, ``period`` (``YYYY-MM``), ``stars`` (1-5) and ``ratings`` (how many
+        ratings the month's stars average).
+    title
+        Chart title; "NHS website ratings" by default.
+    """
+    _require(trend, ["site_name", "period", "stars", "ratings"], "chart_website_ratings")
+    title = title or "NHS website ratings"
+    if trend["stars"].notna().sum() == 0:
+        return _no_data(title, "no ratings published by the as-at date.")
+    frame = trend.assign(month=[display.fmt_month(p) for p in trend["period"]])
+    low = max(1.0, math.floor(float(frame["stars"].min()) * 2) / 2 - 0.5)
+    base = alt.Chart(frame).encode(
+        x=alt.X(
+            "period:T",
+            timeUnit="utcyearmonth",
+            title=None,
+            axis=alt.Axis(format="%b %Y", labelAngle=0),
+        ),
+        y=alt.Y(
+            "stars:Q",
+            title="Stars (1-5)",
+            scale=alt.Scale(domain=[low, 5], nice=False),
+            axis=alt.Axis(format=".1f"),
+        ),
+        color=alt.Color("site_name:N", title=None, legend=alt.Legend(labelLimit=LABEL_LIMIT)),
+        tooltip=[
+            alt.Tooltip("site_name:N", title="Site"),
+            alt.Tooltip("month:N", title="Month"),
+            alt.Tooltip("stars:Q", title="Stars", format=".1f"),
+            alt.Tooltip("ratings:Q", title="Ratings", format=",d"),
+        ],
+    )
+    return alt.layer(base.mark_line(), base.mark_point(size=45)).properties(
+        title=_title(title, "Average stars left by the public each month the data holds"),
+        description="Line chart of NHS website star ratings over time, one line per site.",
+        width=CHART_WIDTH,
+        height=CHART_HEIGHT - 60,
+    )
+
+
+def chart_cqc_services(
+    services: pd.DataFrame, *, title: str | None = None
+) -> alt.LayerChart | Html:
+    """CQC ratings of every location and service group by key question; hotspots outlined.
+
+    Parameters
+    ----------
+    services
+        One row per location, service group and key question: ``location_name``,
+        ``service_group``, ``key_question``, ``rating``, ``publication_date``, ``age_months``
+        and ``hotspots`` (the hotspot specialties the service group rates; empty if none), as
+        :attr:`qvlib.reviews.TrustReview.cqc_services` gives.  Rows are drawn in frame order.
+    title
+        Chart title; "CQC ratings by location and service" by default.
+    """
+    columns = [
+        "location_name",
+        "service_group",
+        "key_question",
+        "rating",
+        "publication_date",
+        "age_months",
+        "hotspots",
+    ]
+    _require(services, columns, "chart_cqc_services")
+    title = title or "CQC ratings by location and service"
+    rated = services[services["rating"].notna()]
+    if rated.empty:
+        return _no_data(title, "no rating published by the as-at date.")
+    hot = rated["hotspots"].fillna("").astype(str) != ""
+    frame = display.labelled(rated, ["key_question", "rating"]).assign(
+        row=(rated["service_group"] + " · " + rated["location_name"]).to_numpy(),
+        published=[display.fmt_date(d) for d in rated["publication_date"]],
+        age=[display.fmt_age(a) for a in rated["age_months"]],
+        hotspot=hot.to_numpy(),
+        hotspot_text=[h if h else "–" for h in rated["hotspots"].fillna("")],
+    )
+    order = list(dict.fromkeys(frame["row"]))
+    questions = display.labels_for("key_question", CQC_KEY_QUESTIONS)
+    base = alt.Chart(frame).encode(
+        x=alt.X(
+            "key_question:N",
+            title=None,
+            sort=questions,
+            axis=alt.Axis(orient="top", labelAngle=0),
+        ),
+        y=alt.Y(
+            "row:N",
+            title=None,
+            sort=order,
+            axis=alt.Axis(labelLimit=LABEL_LIMIT, labelExpr=_TWO_LINES, labelLineHeight=11),
+        ),
+        tooltip=[
+            alt.Tooltip("location_name:N", title="Location"),
+            alt.Tooltip("service_group:N", title="Service"),
+            alt.Tooltip("key_question:N", title="Key question"),
+            alt.Tooltip("rating:N", title="Rating"),
+            alt.Tooltip("published:N", title="Published"),
+            alt.Tooltip("age:N", title="Age at the as-at date"),
+            alt.Tooltip("hotspot_text:N", title="Hotspot specialties"),
+        ],
+    )
+    dark = display.labels_for("code", ["outstanding", "good", "inadequate", "not rated"])
+    cells = base.mark_rect().encode(
+        color=alt.Color(
+            "rating:N",
+            scale=_scale("cqc_rating", order=CQC_RATINGS, vocabulary="code"),
+            legend=alt.Legend(title=None),
+        ),
+        stroke=alt.condition("datum.hotspot", alt.value(_nhs("Black")), alt.value("#FFFFFF")),
+        strokeWidth=alt.condition("datum.hotspot", alt.value(3), alt.value(2)),
+    )
+    labels = base.mark_text(fontSize=9, fontWeight="bold", lineBreak=" ").encode(
+        text=alt.Text("rating:N"),
+        color=alt.condition(
+            alt.FieldOneOfPredicate(field="rating", oneOf=dark),
+            alt.value("#FFFFFF"),
+            alt.value(_nhs("Black")),
+        ),
+    )
+    subtitle = "Black outline: a service rating the care of a hotspot specialty at that location"
+    return alt.layer(cells, labels).properties(
+        title=_title(title, subtitle if bool(hot.any()) else None),
+        description=(
+            "Grid of CQC ratings by location and service group (rows) and key question "
+            "(columns); services rating a hotspot specialty's care are outlined."
+        ),
+        width={"step": 74},
+        height={"step": 34},
+    )
+
+
+def chart_staff_survey_trend(
+    trend: pd.DataFrame, *, title: str | None = None
+) -> alt.FacetChart | Html:
+    """NHS Staff Survey scores over the years: one panel per element, its sub-scores beside it.
+
+    Parameters
+    ----------
+    trend
+        ``year``, ``element``, ``sub_score`` (empty on the element's own row), ``score`` and
+        ``benchmark_average`` (0-10; a suppressed score is missing and leaves a gap), as
+        :attr:`qvlib.reviews.TrustReview.staff_survey_trend` gives.
+    title
+        Chart title; "NHS Staff Survey over the years" by default.
+    """
+    _require(
+        trend,
+        ["year", "element", "sub_score", "score", "benchmark_average"],
+        "chart_staff_survey_trend",
+    )
+    title = title or "NHS Staff Survey over the years"
+    if trend["score"].notna().sum() == 0:
+        return _no_data(title, "no results published by the as-at date.")
+    own = trend["sub_score"].isna() | (trend["sub_score"].astype(str) == "")
+    line = pd.Series("Sub-score", index=trend.index).where(~own, "Element score")
+    frame = trend.assign(
+        series=line,
+        name=trend["sub_score"].where(~own, trend["element"]),
+        year=[display.fmt_year(y) for y in trend["year"]],
+    )
+    averages = frame[own].assign(
+        series="Benchmark group average", score=frame.loc[own, "benchmark_average"]
+    )
+    frame = pd.concat([frame, averages], ignore_index=True)[
+        ["element", "year", "series", "name", "score"]
+    ]
+    series = ["Element score", "Sub-score", "Benchmark group average"]
+    colour = alt.Color(
+        "series:N",
+        title=None,
+        scale=alt.Scale(
+            domain=series, range=[_nhs("NHS Blue"), _nhs("Light Blue"), _nhs("Dark Grey")]
+        ),
+        legend=alt.Legend(title=None),
+    )
+    values = frame["score"].dropna()
+    low = math.floor(float(values.min()) * 2) / 2
+    high = math.ceil(float(values.max()) * 2) / 2
+    base = alt.Chart().encode(
+        x=alt.X("year:O", title=None, axis=alt.Axis(labelAngle=0)),
+        y=alt.Y(
+            "score:Q",
+            title="Score (0-10)",
+            scale=alt.Scale(domain=[low, high], nice=False),
+            axis=alt.Axis(format=".1f", tickCount=4),
+        ),
+        color=colour,
+        detail="name:N",
+        strokeDash=alt.StrokeDash(
+            "series:N",
+            scale=alt.Scale(domain=series, range=[[1, 0], [1, 0], [4, 3]]),
+            legend=None,
+        ),
+        strokeWidth=alt.StrokeWidth(
+            "series:N", scale=alt.Scale(domain=series, range=[2.5, 1, 1.5]), legend=None
+        ),
+        tooltip=[
+            alt.Tooltip("name:N", title="Element or sub-score"),
+            alt.Tooltip("series:N", title="Line"),
+            alt.Tooltip("year:N", title="Year"),
+            alt.Tooltip("score:Q", title="Score", format=".2f"),
+        ],
+    )
+    layers = alt.layer(
+        base.mark_line(invalid="break-paths-show-domains"),
+        base.transform_filter("datum.series == 'Element score'").mark_point(size=30, filled=True),
+        data=frame,
+    ).properties(width=165, height=110)
+    return layers.facet(
+        facet=alt.Facet(
+            "element:N", title=None, header=alt.Header(labelLimit=0, labelFontSize=10.5)
+        ),
+        columns=3,
+    ).properties(
+        title=_title(
+            title,
+            "Thick blue: the element; thin: its sub-scores (the table below names them); "
+            "dashed: benchmark group average",
+        ),
+        description=(
+            "Small multiple line charts of NHS Staff Survey scores by year, one panel per "
+            "People Promise element, with its sub-scores and the benchmark group average."
+        ),
+    )
+
+
+def chart_against_region(
+    comparison: pd.DataFrame, *, title: str, x_title: str
+) -> alt.LayerChart | Html:
+    """A trust's figures against the region's range and median (and England where given).
+
+    Parameters
+    ----------
+    comparison
+        One row per figure, all in one unit: ``measure`` (or a shorter ``item``, drawn when
+        present), ``value`` (this trust),
+        ``region_min``, ``region_median``, ``region_max``, ``region_trusts`` and optional
+        ``england``, as :meth:`qvlib.reviews.TrustReview.against_region` gives.  A figure with
+        no region range is drawn without one; one with no value (suppressed) has no dot.
+    title, x_title
+        Chart title and the x-axis title (the unit).
+    """
+    _require(
+        comparison,
+        ["measure", "value", "region_min", "region_median", "region_max", "region_trusts"],
+        "chart_against_region",
+    )
+    frame = comparison.copy()
+    for column in ("value", "region_min", "region_median", "region_max", "england"):
+        if column in frame.columns:
+            frame[column] = pd.to_numeric(frame[column], errors="coerce")
+    if frame["value"].notna().sum() == 0 and frame["region_median"].notna().sum() == 0:
+        return _no_data(title, "no figures to compare.")
+    has_england = "england" in frame.columns and frame["england"].notna().any()
+    tooltip = [
+        alt.Tooltip("measure:N", title="Measure"),
+        alt.Tooltip("value:Q", title="This trust", format=",.2~f"),
+        alt.Tooltip("region_median:Q", title="Region median", format=",.2~f"),
+        alt.Tooltip("region_min:Q", title="Region lowest", format=",.2~f"),
+        alt.Tooltip("region_max:Q", title="Region highest", format=",.2~f"),
+        alt.Tooltip("region_trusts:Q", title="Trusts", format="d"),
+    ]
+    if has_england:
+        tooltip.append(alt.Tooltip("england:Q", title="England", format=",.2~f"))
+    label = "item" if "item" in frame.columns else "measure"
+    base = alt.Chart(frame).encode(
+        y=alt.Y(f"{label}:N", title=None, sort=None, axis=alt.Axis(labelLimit=LABEL_LIMIT)),
+        tooltip=tooltip,
+    )
+    x_scale = alt.Scale(zero=False, nice=True)
+    band = base.mark_bar(color=_nhs("Light Blue"), opacity=0.35, height={"band": 0.55}).encode(
+        x=alt.X("region_min:Q", title=x_title, scale=x_scale),
+        x2="region_max:Q",
+    )
+    median = base.mark_tick(color=_nhs("Dark Grey"), thickness=2, size=16).encode(
+        x="region_median:Q"
+    )
+    trust = base.mark_point(filled=True, size=90, color=_nhs("NHS Blue"), opacity=1).encode(
+        x="value:Q"
+    )
+    layers = [band, median, trust]
+    key = "Bar: the region's trusts, lowest to highest; tick: region median; dot: this trust"
+    if has_england:
+        layers.append(
+            base.mark_point(
+                shape="diamond", filled=False, size=80, color=_nhs("Black"), strokeWidth=1.5
+            ).encode(x="england:Q")
+        )
+        key += "; diamond: England"
+    return alt.layer(*layers).properties(
+        title=_title(title, key),
+        description="Range chart of this trust's figures against the region's trusts.",
+        width=CHART_WIDTH - 120,
+        height={"step": 24},
+    )

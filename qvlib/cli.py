@@ -89,6 +89,13 @@ def _parser() -> argparse.ArgumentParser:
     reviews.add_argument(
         "--jobs", type=int, metavar="N", help="parallel workers (default: number of cores)"
     )
+    reviews.add_argument(
+        "--request",
+        type=Path,
+        metavar="FILE",
+        help="a CQC request file (YAML) for the cqc-response-bundle pack: the bundle answers it "
+        "(its trust only; see data/sample/requests/)",
+    )
     reviews.add_argument("--force", action="store_true", help="rebuild packs that are up to date")
     reviews.add_argument(
         "--scheduler",
@@ -223,6 +230,7 @@ def _dispatch(args: argparse.Namespace, project: Project) -> int:
         as_at=args.as_at,
         jobs=args.jobs,
         force=args.force,
+        request=args.request,
         scheduler=args.scheduler,
         engine=args.engine,
     )

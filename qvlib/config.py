@@ -11,13 +11,15 @@ import datetime as dt
 import re
 from functools import cached_property, lru_cache
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Literal, TypeVar
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from qvlib.errors import ConfigError
 from qvlib.project import current_project
+
+_M = TypeVar("_M", bound=BaseModel)
 
 TRUST_TYPES = ("acute", "mental health", "community", "ambulance")
 REVIEW_YEAR_RE = re.compile(r"([0-9]{4})/([0-9]{2})")
@@ -26,6 +28,10 @@ ODS_RE = re.compile(r"^[A-Z0-9]{3,5}$")
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+#: The base of every settings model: unknown keys are errors, values are frozen.
+StrictModel = _Strict
 
 
 class RiskBand(_Strict):
@@ -306,6 +312,41 @@ class LearnerEducatorFormats(_Strict):
     mode: Literal["face-to-face", "virtual"] = "face-to-face"
 
 
+class NationalSettings(_Strict):
+    """How the packs read national (public) data: ``national`` in region.yaml."""
+
+    #: GMC NTS specialty -> the CQC service groups (core services) that rate the same care, so
+    #: that a hotspot's CQC ratings can be found.  Names as the data spells them.
+    cqc_service_groups: dict[str, Annotated[list[str], Field(min_length=1)]] = {}
+    #: Which way a change in guardian of safe working exception reports is an improvement for
+    #: the control chart: ``neutral`` (more reports may mean more problems or a better reporting
+    #: culture), ``decrease`` or ``increase``.
+    guardian_improvement: Literal["increase", "decrease", "neutral"] = "neutral"
+
+    @field_validator("cqc_service_groups")
+    @classmethod
+    def _named(cls, value: dict[str, list[str]]) -> dict[str, list[str]]:
+        blank = [
+            k for k, groups in value.items() if not k.strip() or not all(g.strip() for g in groups)
+        ]
+        if blank:
+            raise ValueError(f"specialty and service group names must not be blank: {blank}")
+        return value
+
+    def specialties_of(self, service_group: str) -> list[str]:
+        """The NTS specialties mapped to a CQC service group (case and spacing ignored).
+
+        >>> load_region().national.specialties_of("critical  CARE")
+        ['Anaesthetics', 'Intensive Care Medicine']
+        """
+        wanted = " ".join(service_group.split()).casefold()
+        return [
+            specialty
+            for specialty, groups in self.cqc_service_groups.items()
+            if wanted in {" ".join(g.split()).casefold() for g in groups}
+        ]
+
+
 class RegionConfig(_Strict):
     """Everything in ``parameters/region.yaml``.
 
@@ -340,6 +381,7 @@ class RegionConfig(_Strict):
     actions: ActionSettings = ActionSettings()
     briefs: BriefSettings
     learner_educator_formats: LearnerEducatorFormats = LearnerEducatorFormats()
+    national: NationalSettings = NationalSettings()
     #: Read from ``question_bank.yaml`` beside region.yaml, not from region.yaml itself.
     question_bank: QuestionBank = QuestionBank()
 
@@ -491,6 +533,30 @@ def _allowed_keys(model: type[BaseModel], loc: tuple) -> list[str]:
             (c for c in candidates if isinstance(c, type) and issubclass(c, BaseModel)), None
         )
     return sorted(current.model_fields) if current else []
+
+
+def load_yaml_model(path: Path, model: type[_M]) -> _M:
+    """Parse one YAML file into ``model`` (a :data:`StrictModel`).
+
+    Raises
+    ------
+    ConfigError
+        Naming the file and every bad key: an unknown key (with the allowed ones), a missing
+        one, or a bad value (with what was wrong).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> path = Path(tempfile.mkdtemp()) / "formats.yaml"
+    >>> _ = path.write_text("mode: virtual\\n")
+    >>> load_yaml_model(path, LearnerEducatorFormats).mode
+    'virtual'
+    """
+    path = Path(path)
+    try:
+        return model.model_validate(_read_yaml(path))
+    except ValidationError as exc:
+        raise _explain(path, model, exc) from None
 
 
 QUESTION_BANK = "question_bank.yaml"

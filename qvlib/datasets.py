@@ -36,6 +36,7 @@ from qvlib import sources
 from qvlib.config import Parameters, default_parameters
 from qvlib.errors import DataValidationError, Problem, QvError, format_problems
 from qvlib.loaders import dataset_file, latest_date, read_dataset
+from qvlib.metrics.benchmarks import RegionBenchmarks, calc_region_benchmarks
 from qvlib.project import current_project
 from qvlib.schemas import DATASETS, TRUST_COLUMN
 
@@ -119,6 +120,10 @@ class TrustData:
         and annual return, so that every trust's review picks the same latest year.
     tables
         Dataset name -> frame; each is also an attribute (``t.risks``).  Frames are copies.
+    benchmarks
+        The region's aggregates of public figures (median, range, trusts per CQC rating;
+        :class:`qvlib.metrics.benchmarks.RegionBenchmarks`), or ``None`` for a trust's data
+        made on its own: no other trust's rows.
 
     Examples
     --------
@@ -136,12 +141,14 @@ class TrustData:
         tables: dict[str, pd.DataFrame],
         row_hashes: dict[str, np.ndarray] | None = None,
         coverage: Coverage | None = None,
+        benchmarks: RegionBenchmarks | None = None,
     ):
         self.code = code
         self.meta = meta
         self.tables = tables
         self._row_hashes = row_hashes
         self.coverage = coverage or Coverage.of(meta, tables)
+        self.benchmarks = benchmarks
         row = tables["trusts"].iloc[0]
         self.name: str = row["trust_name"]
         self.trust_type: str = row["trust_type"]
@@ -162,8 +169,9 @@ class TrustData:
     def fingerprint(self) -> str:
         """SHA-256 of this trust's slice of every dataset plus the dataset's metadata.
 
-        It changes when any row this trust sees changes (including national rows about it) and
-        not when only another trust's data changes.  It describes the data as loaded.
+        It changes when any row this trust sees changes (including national rows about it) or
+        the region's aggregates of public figures change (:attr:`benchmarks`), and not when
+        only another trust's local data changes.  It describes the data as loaded.
 
         >>> ds = load("data/sample")
         >>> ds.trust("RHM").fingerprint() == ds.trust("RHM").fingerprint()
@@ -171,7 +179,10 @@ class TrustData:
         >>> ds.trust("RHM").fingerprint() == ds.trust("RHU").fingerprint()
         False
         """
-        return _digest(self.meta, self.tables, extra=self.code, row_hashes=self._row_hashes)
+        extra = self.code
+        if self.benchmarks is not None:
+            extra += "\0region benchmarks " + self.benchmarks.fingerprint()
+        return _digest(self.meta, self.tables, extra=extra, row_hashes=self._row_hashes)
 
 
 class Dataset:
@@ -271,7 +282,22 @@ class Dataset:
             rows = positions[name].get(wanted, np.empty(0, dtype=np.intp))
             tables[name] = frame.take(rows).reset_index(drop=True)
         trust_hashes = {name: hashes[name][positions[name].get(wanted, [])] for name in hashes}
-        return TrustData(wanted, dict(self.meta), tables, trust_hashes, self.coverage)
+        return TrustData(
+            wanted, dict(self.meta), tables, trust_hashes, self.coverage, self.benchmarks
+        )
+
+    @cached_property
+    def benchmarks(self) -> RegionBenchmarks:
+        """The region's aggregates of public figures: what each trust's pack may set its own
+        figures against.
+
+        Worked out once per run: the run's snapshot stores them (:meth:`write_snapshot`), and a
+        notebook reading the snapshot reads them back, unless the region's suppression rules
+        or the code that works them out have changed since, when they are worked out again.
+        """
+        region = default_parameters().region
+        stored = _stored_benchmarks(self.root, region)
+        return stored if stored is not None else calc_region_benchmarks(self.tables, region)
 
     @cached_property
     def coverage(self) -> Coverage:
@@ -329,6 +355,7 @@ class Dataset:
         directory.mkdir(parents=True, exist_ok=True)
         target = directory / self.content_hash()
         if (target / SNAPSHOT_META).exists():
+            _store_benchmarks(target, self.benchmarks)
             return target
         temp = Path(tempfile.mkdtemp(prefix=f".{target.name[:12]}-", dir=directory))
         try:
@@ -343,6 +370,7 @@ class Dataset:
             # Another process wrote the same snapshot first: its content is ours.
         finally:
             shutil.rmtree(temp, ignore_errors=True)
+        _store_benchmarks(target, self.benchmarks)
         return target
 
 
@@ -523,6 +551,52 @@ def validate_dir(path: Path | None = None) -> tuple[str, bool]:
 
 
 # --------------------------------------------------------------------------- helpers
+
+_BENCHMARKS = {"figures": "benchmarks.parquet", "cqc_overall": "benchmarks_cqc.parquet"}
+_BENCHMARKS_META = "benchmarks.json"
+#: The code that works the region's benchmarks out: stored ones are used only while it is the same.
+_BENCHMARK_SOURCES = ("benchmarks.py", "national.py", "surveys.py", "suppression.py")
+
+
+def _benchmarks_key(region) -> str:
+    """What stored benchmarks were worked out with: the suppression rules and the code."""
+    sha = hashlib.sha256(
+        json.dumps(region.suppression.model_dump(mode="json"), sort_keys=True).encode()
+    )
+    package = Path(__file__).resolve().parent / "metrics"
+    for name in _BENCHMARK_SOURCES:
+        sha.update((package / name).read_bytes())
+    return sha.hexdigest()
+
+
+def _store_benchmarks(target: Path, benchmarks: RegionBenchmarks) -> None:
+    """Write the region's benchmarks into a snapshot (each file atomically, the key last)."""
+    key = _benchmarks_key(default_parameters().region)
+    meta_path = target / _BENCHMARKS_META
+    try:
+        if json.loads(meta_path.read_text(encoding="utf-8")).get("key") == key:
+            return
+    except (OSError, ValueError):
+        pass
+    for field, name in _BENCHMARKS.items():
+        temp = target / f".{name}.{os.getpid()}.tmp"
+        getattr(benchmarks, field).to_parquet(temp, index=False)
+        os.replace(temp, target / name)
+    temp = target / f".{_BENCHMARKS_META}.{os.getpid()}.tmp"
+    temp.write_text(json.dumps({"key": key, "trusts": benchmarks.trusts}), encoding="utf-8")
+    os.replace(temp, meta_path)
+
+
+def _stored_benchmarks(root: Path, region) -> RegionBenchmarks | None:
+    """A snapshot's stored benchmarks, if worked out with these settings and this code."""
+    try:
+        meta = json.loads((root / _BENCHMARKS_META).read_text(encoding="utf-8"))
+        if meta.get("key") != _benchmarks_key(region):
+            return None
+        frames = {field: pd.read_parquet(root / name) for field, name in _BENCHMARKS.items()}
+    except (OSError, ValueError):
+        return None
+    return RegionBenchmarks(trusts=int(meta["trusts"]), **frames)
 
 
 def _read_meta(path: Path) -> tuple[dict[str, Any], list[Problem]]:

@@ -9,7 +9,8 @@ so a figure reads the same wherever it appears:
   from the rounded figures shown and given in points (``+4.2 pts``);
 - counts with thousands separators; survey scores at the precision they are published (GMC NTS
   0-100 to one decimal place, NHS Staff Survey 0-10 to two);
-- dates as ``14 Oct 2025``, months as ``Oct 2025``, years as labels (``2025``, ``2025/26``);
+- dates as ``14 Oct 2025``, months as ``Oct 2025``, years as labels (``2025``, ``2025/26``),
+  ages in years and months (``3 years 2 months``);
 - codes as words people use: visit types, professions, FFT settings, funding streams, action
   kinds, statuses, bands, NTS outcomes and CQC ratings (:data:`VOCABULARY`).
 
@@ -157,6 +158,27 @@ def fmt_year(value: Any) -> str:
     return str(value)
 
 
+def fmt_age(months: Any) -> str:
+    """An age in whole months as words: ``3 years 2 months``, ``1 year``, ``5 months``,
+    ``less than a month``.
+
+    >>> fmt_age(38), fmt_age(12), fmt_age(0)
+    ('3 years 2 months', '1 year', 'less than a month')
+    """
+    if is_missing(months):
+        return MISSING
+    total = int(months)
+    if total < 1:
+        return "less than a month"
+    years, rest = divmod(total, 12)
+    parts = []
+    if years:
+        parts.append(f"{years} year{'s' if years != 1 else ''}")
+    if rest:
+        parts.append(f"{rest} month{'s' if rest != 1 else ''}")
+    return " ".join(parts)
+
+
 #: Every named format: the ``formats`` of :func:`qvlib.tables.show_table` take these names.
 FORMATS: dict[str, Callable[[Any], str]] = {
     "date": fmt_date,
@@ -173,6 +195,8 @@ FORMATS: dict[str, Callable[[Any], str]] = {
     "change_pct": lambda v: MISSING if is_missing(v) else f"{float(v):+.{PCT_DECIMALS}f}%",
     "year": fmt_year,
     "text": lambda v: MISSING if is_missing(v) else str(v),
+    "age": fmt_age,  # whole months: "3 years 2 months"
+    "rating": lambda v: MISSING if is_missing(v) else str(label("code", v)),  # CQC "Good"
 }
 #: Decimal places each numeric format rounds to (what "as shown" means for a change).
 _SHOWN_DECIMALS = {

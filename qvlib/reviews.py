@@ -453,11 +453,7 @@ class TrustReview:
         score and confidence interval blanked, ``suppressed`` true and the outcome "not
         reported" (or "no result" with none), whatever the input data says.
         """
-        outcomes = metrics.calc_nts_outcome(self.known_table("survey_results"), self.region)
-        shown = metrics.suppress_survey(outcomes, self.region, "NTS")
-        reported = shown["outcome_final"] != "no result"
-        shown.loc[shown["suppressed"] & reported, "outcome_final"] = "not reported"
-        return shown
+        return metrics.calc_nts_reported(self.known_table("survey_results"), self.region)
 
     @cached_property
     def nts_latest(self) -> pd.DataFrame:
@@ -654,12 +650,400 @@ class TrustReview:
     @cached_property
     def website_ratings(self) -> pd.DataFrame:
         """Latest NHS website rating per site known at the as-at date: ``org_code, site_code,
-        site_name, stars, ratings, period``."""
-        frame = metrics.calc_website_ratings(self.known_table("nhs_website_ratings"))
+        site_name, stars, ratings, period``, ``change`` (stars against the site's rating before
+        in the data) and ``previous_period`` (the month of that rating)."""
+        trend = self.website_ratings_trend
+        keys = [trend["org_code"], trend["site_code"].fillna("")]
+        return trend.groupby(keys, sort=False).tail(1).reset_index(drop=True)
+
+    @cached_property
+    def website_ratings_trend(self) -> pd.DataFrame:
+        """Every month of NHS website ratings known at the as-at date, by site name:
+        ``org_code, site_code, site_name`` (from ``local/sites.csv``; the code when the site is
+        not listed, "Whole trust" for the trust's own rating), ``stars, ratings, period,
+        change`` (against the site's rating before) and ``previous_period``, oldest first within
+        a site."""
+        frame = metrics.calc_website_trend(self.known_table("nhs_website_ratings"))
         names = self.known_table("sites").set_index("site_code")["site_name"]
-        frame.insert(2, "site_name", frame["site_code"].map(names))
-        frame["site_name"] = frame["site_name"].fillna(frame["site_code"]).fillna("Whole trust")
+        site_name = frame["site_code"].map(names).fillna(frame["site_code"]).fillna("Whole trust")
+        frame.insert(2, "site_name", site_name)
+        site = [frame["org_code"], frame["site_code"].fillna("")]
+        frame["previous_period"] = frame.groupby(site)["period"].shift()
         return frame
+
+    @cached_property
+    def cqc_services(self) -> pd.DataFrame:
+        """The latest CQC rating of every location, service group and key question published by
+        the as-at date (the trust's own rating first), with its age at the as-at date.
+
+        Columns of :func:`qvlib.metrics.national.calc_cqc_services` (``level, location_id,
+        location_name, service_group, key_question, rating, publication_date, age_months``) and
+        ``hotspots``: the hotspot specialties at that location whose care the service group
+        rates (``national.cqc_service_groups`` in region.yaml), "; "-joined, empty if none.
+        """
+        frame = metrics.calc_cqc_services(self.known_table("cqc_ratings"), self.code, self.as_at)
+        frame["hotspots"] = [
+            "; ".join(self._hotspots_rated_by(location, group))
+            for location, group in zip(frame["location_name"], frame["service_group"], strict=True)
+        ]
+        return frame
+
+    def _hotspots_rated_by(self, location: str, service_group: str) -> list[str]:
+        specialties = self.region.national.specialties_of(str(service_group))
+        if not specialties:
+            return []
+        where = _same_name(location)
+        return sorted(
+            {
+                spot.specialty
+                for spot in self.hotspots.itertuples()
+                if spot.specialty in specialties
+                and (display.is_missing(spot.site) or _same_name(spot.site) == where)
+            }
+        )
+
+    @cached_property
+    def cqc_notes(self) -> list[str]:
+        """What a reader needs to know about :attr:`cqc`: where the trust has no trust-level
+        rating published by the as-at date, whose ratings stand in for it."""
+        latest = self.cqc[self.cqc["rating"].notna()]
+        if latest.empty:
+            return [
+                f"The CQC had published no rating of the trust by {display.fmt_date(self.as_at)}."
+            ]
+        borrowed = latest[latest["level"] == "location"]
+        if borrowed.empty:
+            return []
+        places = display.join_words(sorted(set(borrowed["location_name"].dropna())))
+        return [
+            f"The CQC had published no rating of the trust as a whole by "
+            f"{display.fmt_date(self.as_at)}; the trust's ratings shown are the most recent of "
+            f"its locations ({places})."
+        ]
+
+    @cached_property
+    def cqc_ratings_table(self) -> pd.DataFrame:
+        """:attr:`cqc_services` one row per location and service group, as a reader scans it.
+
+        ``level, location_name, service_group``, one column per key question (safe ...
+        well-led, overall: rating codes), ``publication_date`` and ``age_months`` of the
+        overall rating (else of the latest key question), and ``hotspots``.
+        """
+        from qvlib.schemas import CQC_KEY_QUESTIONS
+
+        long = self.cqc_services
+        keys = ["level", "location_id", "location_name", "service_group"]
+        columns = [*keys, *CQC_KEY_QUESTIONS, "publication_date", "age_months", "hotspots"]
+        if long.empty:
+            return pd.DataFrame(columns=columns)
+        wide = long.pivot(index=keys, columns="key_question", values="rating")
+        wide = wide.reindex(columns=CQC_KEY_QUESTIONS).reset_index()
+        dated = long.assign(_overall=long["key_question"] != "overall").sort_values(
+            [*keys, "_overall", "publication_date"], ascending=[True] * 5 + [False]
+        )
+        first = dated.drop_duplicates(keys).set_index(keys)
+        index = pd.MultiIndex.from_frame(wide[keys])
+        for column in ("publication_date", "age_months", "hotspots"):
+            wide[column] = first[column].reindex(index).to_numpy()
+        order = long[keys].drop_duplicates().reset_index(drop=True)
+        wide = order.merge(wide, on=keys, how="left")
+        wide.columns.name = None
+        return wide[columns]
+
+    @cached_property
+    def hotspot_cqc(self) -> pd.DataFrame:
+        """Each hotspot with the CQC's latest overall rating of the same care at its site.
+
+        ``site, specialty, reason`` (from :attr:`hotspots`), ``service_group`` (the CQC service
+        groups mapped to the specialty, "; "-joined; empty when none is mapped), ``location_name,
+        rating, publication_date, age_months`` of the most recent overall rating of one of those
+        service groups at the site (empty when the CQC has none), one row per hotspot.
+        """
+        services = self.cqc_services
+        overall = services[services["key_question"] == "overall"]
+        rows = []
+        for spot in self.hotspots.itertuples():
+            groups = self.region.national.cqc_service_groups.get(spot.specialty, [])
+            wanted = {_same_name(g) for g in groups}
+            here = overall[
+                overall["service_group"].map(_same_name).isin(wanted)
+                & (
+                    display.is_missing(spot.site)
+                    | (overall["location_name"].map(_same_name) == _same_name(spot.site))
+                )
+            ].sort_values(["publication_date", "service_group"], ascending=[False, True])
+            latest = here.iloc[0] if len(here) else None
+            rows.append(
+                {
+                    "site": spot.site,
+                    "specialty": spot.specialty,
+                    "reason": spot.reason,
+                    "service_group": "; ".join(groups) or None,
+                    "location_name": None if latest is None else latest["location_name"],
+                    "rating": None if latest is None else latest["rating"],
+                    "publication_date": pd.NaT if latest is None else latest["publication_date"],
+                    "age_months": pd.NA if latest is None else latest["age_months"],
+                }
+            )
+        columns = [
+            "site",
+            "specialty",
+            "reason",
+            "service_group",
+            "location_name",
+            "rating",
+            "publication_date",
+            "age_months",
+        ]
+        frame = pd.DataFrame(rows, columns=columns)
+        frame["publication_date"] = pd.to_datetime(frame["publication_date"])
+        frame["age_months"] = frame["age_months"].astype("Int64")
+        return frame
+
+    @cached_property
+    def staff_survey_trend(self) -> pd.DataFrame:
+        """NHS Staff Survey scores of every year published by the as-at date, each element
+        with its sub-scores (``sub_score`` empty on the element's own row), suppressed (see
+        :func:`qvlib.metrics.calc_staff_survey`)."""
+        return metrics.calc_staff_survey(
+            self.known_table("staff_survey"), self.region, sub_scores=True
+        )
+
+    @cached_property
+    def staff_survey_changes(self) -> pd.DataFrame:
+        """Each element and sub-score of :attr:`staff_survey_year` against the year before.
+
+        ``element, sub_score, previous, score, change`` (worked out from the scores as shown,
+        two decimals), ``benchmark_average, gap_to_average, position, suppressed``: the element's
+        own row first, then its sub-scores.  ``previous`` is empty when the year before has no
+        (unsuppressed) score.
+        """
+        trend = self.staff_survey_trend
+        year = self.staff_survey_year
+        latest = trend[trend["year"] == year]
+        before = trend[trend["year"] == (year - 1 if year is not None else None)]
+        keys = ["element", "sub_score"]
+        previous = before.assign(sub_score=before["sub_score"].fillna("")).set_index(keys)
+        out = latest.assign(sub_score=latest["sub_score"].fillna(""))
+        index = pd.MultiIndex.from_frame(out[keys])
+        out = out.assign(previous=previous["score"].reindex(index).to_numpy())
+        out["change"] = [
+            display.change_as_shown(p, c, "score10")
+            for p, c in zip(out["previous"], out["score"], strict=True)
+        ]
+        out["sub_score"] = out["sub_score"].replace("", None)
+        columns = [
+            "element",
+            "sub_score",
+            "previous",
+            "score",
+            "change",
+            "benchmark_average",
+            "gap_to_average",
+            "position",
+            "suppressed",
+        ]
+        return out[columns].reset_index(drop=True)
+
+    @cached_property
+    def guardian_spc(self) -> pd.DataFrame:
+        """XmR chart of guardian of safe working exception reports per quarter known at the
+        as-at date: hours, education and safety reports together.  The improvement direction
+        is ``national.guardian_improvement`` in region.yaml (neutral by default)."""
+        reports = self.exception_reports
+        points = pd.DataFrame(
+            {
+                "x": reports["quarter"],
+                "y": reports[["hours_reports", "education_reports", "safety_reports"]].sum(axis=1),
+            }
+        )
+        return metrics.calc_spc(
+            points, improvement=self.region.national.guardian_improvement, settings=self.region.spc
+        )
+
+    @cached_property
+    def guardian_quarters(self) -> pd.DataFrame:
+        """Exception reports per quarter known at the as-at date by kind, with their total:
+        ``quarter, hours_reports, education_reports, safety_reports, total_reports, fines_gbp``,
+        oldest first."""
+        frame = self.exception_reports.copy()
+        kinds = ["hours_reports", "education_reports", "safety_reports"]
+        frame.insert(4, "total_reports", frame[kinds].sum(axis=1))
+        return frame.sort_values("quarter").reset_index(drop=True)
+
+    @cached_property
+    def guardian_spc_summary(self) -> pd.DataFrame:
+        """What the guardian control chart says, in words: ``quarters, first_quarter,
+        last_quarter, latest_reports, mean_reports, variation, limits`` (one row; none when
+        no quarter is known)."""
+        spc = self.guardian_spc
+        columns = [
+            "quarters",
+            "first_quarter",
+            "last_quarter",
+            "latest_reports",
+            "mean_reports",
+            "variation",
+            "limits",
+        ]
+        if spc.empty:
+            return pd.DataFrame(columns=columns)
+        icons = metrics.spc_icons(spc, self.region.national.guardian_improvement)
+        row = {
+            "quarters": len(spc),
+            "first_quarter": spc["x"].iloc[0],
+            "last_quarter": spc["x"].iloc[-1],
+            "latest_reports": spc["y"].iloc[-1],
+            "mean_reports": spc["mean"].iloc[-1],
+            "variation": icons.variation_text,
+            "limits": icons.trial_limits_text or "Limits from all quarters",
+        }
+        return pd.DataFrame([row], columns=columns)
+
+    @cached_property
+    def region_comparison(self) -> pd.DataFrame:
+        """This trust's public headline figures against the region's trusts, and England where
+        the data has it.
+
+        Only figures the NHS publishes by trust are compared (GMC NTS red and green outcomes,
+        Friends and Family Test % positive, NHS Staff Survey scores, the CQC overall rating),
+        from the region's aggregates (:attr:`qvlib.datasets.TrustData.benchmarks`): no other
+        trust's local data reaches this review.  Each figure is of the period this review shows
+        (the latest published by the as-at date), and the region's is of the same period.
+
+        Returns
+        -------
+        pandas.DataFrame
+            ``source`` ("nts", "fft", "staff_survey", "cqc"), ``measure`` (words), ``item``
+            (the same, short, for a chart of one source), ``period``
+            (words), ``kind`` (the display format of the figures), ``value`` (this trust),
+            ``region_median, region_min, region_max, region_trusts`` (trusts with a figure;
+            for the CQC, ratings from outstanding to inadequate, median the worse of the middle
+            two with an even number), ``england`` (the national average of the trust's
+            benchmark group: staff survey only) and ``suppressed`` (this trust's figure is
+            suppressed).  Empty without region aggregates.
+        """
+        columns = [
+            "source",
+            "measure",
+            "item",
+            "period",
+            "kind",
+            "value",
+            "region_median",
+            "region_min",
+            "region_max",
+            "region_trusts",
+            "england",
+            "suppressed",
+        ]
+        region = self.data.benchmarks
+        if region is None:
+            return pd.DataFrame(columns=columns)
+        rows: list[dict[str, Any]] = []
+
+        def add(source, measure, item, period, kind, value, key, group, period_key, **extra):
+            found = region.lookup(key, group, period_key)
+            rows.append(
+                {
+                    "source": source,
+                    "measure": measure,
+                    "item": item,
+                    "period": period,
+                    "kind": kind,
+                    "value": value,
+                    "region_median": None if found is None else found["median"],
+                    "region_min": None if found is None else found["min"],
+                    "region_max": None if found is None else found["max"],
+                    "region_trusts": 0 if found is None else int(found["trusts"]),
+                    "england": extra.get("england"),
+                    "suppressed": bool(extra.get("suppressed", False)),
+                }
+            )
+
+        year = self.survey_year
+        counts = self.outcome_counts.set_index("year")
+        if year is not None and year in counts.index:
+            for outcome in ("red", "green"):
+                add(
+                    "nts",
+                    f"NTS {outcome} outcomes",
+                    f"{outcome.capitalize()} outcomes",
+                    f"NTS {year}",
+                    "count",
+                    int(counts.at[year, outcome]),
+                    f"nts.{outcome}",
+                    "",
+                    str(year),
+                )
+        for setting, series in self.fft.groupby("setting", sort=True):
+            last = series.sort_values("period").iloc[-1]
+            add(
+                "fft",
+                f"FFT % positive: {display.label('fft_setting', setting)}",
+                display.label("fft_setting", setting),
+                display.fmt_month(last["period"]),
+                "pct",
+                last["pct_positive"],
+                "fft.pct_positive",
+                setting,
+                str(last["period"]),
+                suppressed=bool(last["suppressed"]),
+            )
+        for row in self.staff_survey_latest.itertuples():
+            add(
+                "staff_survey",
+                f"Staff survey: {row.element}",
+                row.element,
+                f"Staff survey {int(row.year)}",
+                "score10",
+                row.score,
+                "staff_survey.score",
+                row.element,
+                str(int(row.year)),
+                england=row.benchmark_average,
+                suppressed=bool(row.suppressed),
+            )
+        overall = self.cqc.set_index("key_question").loc["overall"]
+        counts_at = region.cqc_counts_at(self.as_at)
+        summary = metrics.rating_summary(counts_at)
+        rows.append(
+            {
+                "source": "cqc",
+                "measure": "CQC overall rating",
+                "item": "Overall rating",
+                "period": f"as published by {display.fmt_date(self.as_at)}",
+                "kind": "rating",
+                "value": overall["rating"] if pd.notna(overall["rating"]) else None,
+                "region_median": summary["median"],
+                "region_min": summary["worst"],
+                "region_max": summary["best"],
+                "region_trusts": summary["rated"],
+                "england": None,
+                "suppressed": False,
+            }
+        )
+        return pd.DataFrame(rows, columns=columns)
+
+    def against_region(self, source: str) -> pd.DataFrame:
+        """The rows of :attr:`region_comparison` of one ``source`` ("nts", "fft",
+        "staff_survey" or "cqc")."""
+        sources = ("nts", "fft", "staff_survey", "cqc")
+        if source not in sources:
+            raise QvError(f"source must be one of {', '.join(sources)}, not {source!r}")
+        frame = self.region_comparison
+        return frame[frame["source"] == source].reset_index(drop=True)
+
+    @cached_property
+    def cqc_region(self) -> pd.DataFrame:
+        """How many of the region's trusts held each CQC overall rating at the as-at date:
+        ``rating`` (outstanding ... not rated, then "none" for no rating published yet) and
+        ``trusts``; empty without region aggregates."""
+        region = self.data.benchmarks
+        if region is None:
+            return pd.DataFrame(columns=["rating", "trusts"])
+        counts = region.cqc_counts_at(self.as_at)
+        return pd.DataFrame({"rating": counts.index, "trusts": counts.to_numpy()})
 
     # Year on year --------------------------------------------------------------------------
     @cached_property
@@ -967,6 +1351,11 @@ def _visit_status(intervention: str, visit: Any, date: Any, follow_up: Any) -> s
     if not display.is_missing(follow_up):
         text += f"; follow-up due {display.fmt_date(follow_up)}"
     return text
+
+
+def _same_name(name: Any) -> str:
+    """A place or service name compared without regard to case and spacing."""
+    return "" if display.is_missing(name) else " ".join(str(name).split()).casefold()
 
 
 def _get(frame: pd.DataFrame, index, column: str):

@@ -360,6 +360,94 @@ def show_changes(changes: pd.DataFrame, *, caption: str) -> Html:
     )
 
 
+def _fmt_figure(value: Any, kind: str) -> str:
+    """A figure in its row's format; a median of counts that is not whole keeps its half."""
+    if kind == "count" and not display.is_missing(value) and float(value) % 1:
+        return display.fmt_number(value, 1)
+    return display.fmt(value, kind)
+
+
+def show_comparison(comparison: pd.DataFrame, *, caption: str, note: str | None = None) -> Html:
+    """A trust's figures against the region's (and England's), each row in its own format.
+
+    Parameters
+    ----------
+    comparison
+        Rows of :attr:`qvlib.reviews.TrustReview.region_comparison`: ``measure, period, kind,
+        value, region_median, region_min, region_max, region_trusts``, optional ``england``
+        and ``suppressed`` (this trust's figure is shown as the suppression marker).
+    caption
+        Table caption.
+    note
+        A footnote (e.g. what "England" is for these figures).
+
+    Examples
+    --------
+    >>> rows = pd.DataFrame({"measure": ["FFT % positive: A&E"], "period": ["Jan 2026"],
+    ...                      "kind": ["pct"], "value": [76.12], "region_median": [80.26],
+    ...                      "region_min": [76.12], "region_max": [82.35], "region_trusts": [7]})
+    >>> html = str(show_comparison(rows, caption="Against the region"))
+    >>> "76.1%" in html, "80.3%" in html, "A&amp;E" in html
+    (True, True, True)
+    """
+    kinds = comparison["kind"]
+    england = comparison["england"] if "england" in comparison.columns else None
+    rows = pd.DataFrame(
+        {
+            "measure": comparison["measure"],
+            "period": comparison["period"],
+            "value": [_fmt_figure(v, k) for v, k in zip(comparison["value"], kinds, strict=True)],
+            "median": [
+                _fmt_figure(v, k) for v, k in zip(comparison["region_median"], kinds, strict=True)
+            ],
+            "range": [
+                MISSING
+                if display.is_missing(lo) or display.is_missing(hi)
+                else f"{_fmt_figure(lo, k)} to {_fmt_figure(hi, k)}"
+                for lo, hi, k in zip(
+                    comparison["region_min"], comparison["region_max"], kinds, strict=True
+                )
+            ],
+            "trusts": comparison["region_trusts"],
+        }
+    )
+    if "suppressed" in comparison.columns:
+        suppressed = comparison["suppressed"].fillna(False).astype(bool).to_numpy()
+        rows.loc[suppressed, "value"] = None
+        rows["suppressed"] = suppressed
+    columns = {
+        "measure": "Measure",
+        "period": "Period",
+        "value": "This trust",
+        "median": "Region median",
+        "range": "Region range",
+        "trusts": "Trusts",
+    }
+    if england is not None and england.notna().any():
+        rows["england"] = [_fmt_figure(v, k) for v, k in zip(england, kinds, strict=True)]
+        columns["england"] = "England"
+    return show_table(
+        rows,
+        caption=caption,
+        columns=columns,
+        formats={"trusts": "count"},
+        note=note,
+        empty_text="No figures to compare.",
+    )
+
+
+def show_list(items: Iterable[str], *, empty_text: str = "Nothing to report.") -> Html:
+    """Sentences as a plain bulleted list (escaped); ``empty_text`` when there are none.
+
+    >>> str(show_list(["Visits <2025>"]))
+    '<ul class="qv-list"><li>Visits &lt;2025&gt;</li></ul>'
+    """
+    rows = "".join(f"<li>{escape(str(item))}</li>" for item in items)
+    if not rows:
+        return show_note(empty_text)
+    return Html(f'<ul class="qv-list">{rows}</ul>')
+
+
 def show_note(text: str) -> Html:
     """A sentence in place of a table or chart that has nothing to show.
 

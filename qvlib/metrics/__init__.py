@@ -8,7 +8,7 @@ cuts every dataset to what was known at a review's as-at date.
 
 from __future__ import annotations
 
-from qvlib.metrics import asat, spc
+from qvlib.metrics import asat, benchmarks, spc
 from qvlib.metrics.actions import (
     calc_action_tracker,
     calc_immediate_due_check,
@@ -25,9 +25,14 @@ from qvlib.metrics.interventions import (
 from qvlib.metrics.lda import calc_lda_compliance, calc_lda_non_compliant
 from qvlib.metrics.national import (
     calc_cqc_latest,
+    calc_cqc_overall_timeline,
+    calc_cqc_services,
     calc_fft,
     calc_staff_survey,
     calc_website_ratings,
+    calc_website_trend,
+    months_between,
+    rating_summary,
 )
 from qvlib.metrics.risks import (
     calc_risk_band,
@@ -42,6 +47,7 @@ from qvlib.metrics.suppression import suppress, suppress_fft, suppress_survey
 from qvlib.metrics.surveys import (
     calc_nets_positive,
     calc_nts_outcome,
+    calc_nts_reported,
     calc_outcome_counts,
     calc_persistent_reds,
     calc_red_runs,
@@ -51,9 +57,12 @@ from qvlib.metrics.surveys import (
 __all__ = [
     "INTERVENTIONS",
     "asat",
+    "benchmarks",
     "calc_action_tracker",
     "calc_annual_review",
     "calc_cqc_latest",
+    "calc_cqc_overall_timeline",
+    "calc_cqc_services",
     "calc_fft",
     "calc_funding",
     "calc_hotspots",
@@ -63,6 +72,7 @@ __all__ = [
     "calc_lda_non_compliant",
     "calc_nets_positive",
     "calc_nts_outcome",
+    "calc_nts_reported",
     "calc_outcome_counts",
     "calc_persistent_reds",
     "calc_red_runs",
@@ -74,11 +84,14 @@ __all__ = [
     "calc_spc",
     "calc_staff_survey",
     "calc_website_ratings",
+    "calc_website_trend",
     "calc_year_on_year",
     "recommend_intervention",
     "risk_band_dtype",
     "spc",
     "spc_icons",
+    "months_between",
+    "rating_summary",
     "suppress",
     "suppress_fft",
     "suppress_survey",

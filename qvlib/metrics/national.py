@@ -6,6 +6,7 @@ Every figure a table or chart shows from a small count goes through
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 
 import numpy as np
@@ -109,16 +110,21 @@ def calc_cqc_latest(cqc: pd.DataFrame, provider_id: str) -> pd.DataFrame:
     return out
 
 
-def calc_staff_survey(staff_survey: pd.DataFrame, region: RegionConfig) -> pd.DataFrame:
+def calc_staff_survey(
+    staff_survey: pd.DataFrame, region: RegionConfig, *, sub_scores: bool = False
+) -> pd.DataFrame:
     """NHS Staff Survey element scores against the benchmark group, suppressed.
 
     Parameters
     ----------
     staff_survey
-        Staff survey rows (``StaffSurveySchema`` columns); only element-level rows (no
-        ``sub_score``) are used.
+        Staff survey rows (``StaffSurveySchema`` columns).
     region
         Parsed region settings (``suppression.staff_survey``).
+    sub_scores
+        False: element-level rows only (no ``sub_score``), without a ``sub_score`` column.
+        True: sub-score rows too, with ``sub_score`` (empty on an element's own row), each
+        element's own row first and its sub-scores after it in name order.
 
     Returns
     -------
@@ -128,10 +134,15 @@ def calc_staff_survey(staff_survey: pd.DataFrame, region: RegionConfig) -> pd.Da
         ("best" at or above the group's best, "worst" at or below its worst, else "above
         average", "average" or "below average"; higher scores are better) and ``suppressed``
         (fewer responses than the threshold: score, gap and position blank).  Sorted by
-        organisation, year and element.
+        organisation, year and element (then sub-score).
     """
-    rows = staff_survey[staff_survey[SS.sub_score].isna()].drop(columns=SS.sub_score)
-    rows = rows.sort_values([SS.org_code, SS.year, SS.element]).reset_index(drop=True)
+    if sub_scores:
+        rows = staff_survey.sort_values(
+            [SS.org_code, SS.year, SS.element, SS.sub_score], na_position="first"
+        ).reset_index(drop=True)
+    else:
+        rows = staff_survey[staff_survey[SS.sub_score].isna()].drop(columns=SS.sub_score)
+        rows = rows.sort_values([SS.org_code, SS.year, SS.element]).reset_index(drop=True)
     gap = rows[SS.score] - rows[SS.benchmark_average]
     rows["gap_to_average"] = gap
     conditions = [
@@ -176,3 +187,201 @@ def calc_website_ratings(ratings: pd.DataFrame) -> pd.DataFrame:
     )
     columns = [W.org_code, W.site_code, W.stars, W.ratings, W.period]
     return latest[columns].sort_values(keys, na_position="first").reset_index(drop=True)
+
+
+def calc_website_trend(ratings: pd.DataFrame) -> pd.DataFrame:
+    """Every month of NHS website ratings per organisation and site, oldest first.
+
+    Parameters
+    ----------
+    ratings
+        NHS website ratings (``NhsWebsiteRatingSchema`` columns).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``org_code, site_code, stars, ratings, period`` and ``change`` (stars minus the site's
+        previous month in the data; empty for its first), sorted by organisation, site and
+        month.  Several rows of one site and month are averaged, weighted by their ratings.
+    """
+    keys = [W.org_code, W.site_code, W.period]
+    frame = ratings.assign(_weighted=ratings[W.stars] * ratings[W.ratings])
+    sums = frame.groupby(keys, dropna=False, sort=True)[["_weighted", W.ratings]].sum()
+    out = sums.reset_index()
+    out[W.stars] = (out["_weighted"] / out[W.ratings].where(out[W.ratings] > 0)).round(2)
+    out = out.sort_values(keys, na_position="first", kind="stable").reset_index(drop=True)
+    site = out[W.site_code].fillna("")
+    previous = out.groupby([out[W.org_code], site])[W.stars].shift()
+    out["change"] = (out[W.stars] - previous).round(2)
+    return out[[W.org_code, W.site_code, W.stars, W.ratings, W.period, "change"]]
+
+
+def months_between(start: pd.Series, end: pd.Timestamp | dt.date) -> pd.Series:
+    """Whole months from each of ``start`` to ``end`` (a rating's age at an as-at date).
+
+    Parameters
+    ----------
+    start
+        Dates (anything :func:`pandas.to_datetime` reads).
+    end
+        The date ages are measured to.
+
+    Returns
+    -------
+    pandas.Series
+        Whole months (``Int64``): a month is counted once its day is reached, so 7 Jan 2020
+        to 6 Oct 2025 is 68 months and to 7 Oct 2025 69.  Missing dates give missing ages.
+    """
+    start = pd.to_datetime(pd.Series(start))
+    end = pd.Timestamp(end)
+    months = (end.year - start.dt.year) * 12 + (end.month - start.dt.month)
+    months = months - (start.dt.day > end.day).astype(int)
+    return months.where(start.notna()).astype("Int64")
+
+
+def calc_cqc_services(cqc: pd.DataFrame, provider_id: str, as_at: dt.date) -> pd.DataFrame:
+    """The provider's latest CQC rating of every location, service group and key question.
+
+    Parameters
+    ----------
+    cqc
+        CQC ratings in the published long shape (``CqcRatingSchema`` columns), as known at
+        ``as_at``.
+    provider_id
+        The trust's ODS code (CQC Provider ID).
+    as_at
+        The date each rating's age is measured to.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per location, service group and key question: ``level`` ("provider" for the
+        trust's own rating, "location" otherwise), ``location_id, location_name,
+        service_group, key_question, rating, publication_date`` and ``age_months`` (whole
+        months from publication to ``as_at``).  The latest publication wins (on the same day,
+        the worse rating).  Sorted: the trust first, then locations by name, "Overall" first
+        within a location, then service groups by name and key questions in CQC order.
+    """
+    rows = cqc[cqc[C.provider_id] == provider_id].copy()
+    location = rows[C.location_id].fillna("").astype(str).str.strip()
+    rows["level"] = np.where(location.isin(["", provider_id]), "provider", "location")
+    rows[C.location_id] = location.where(rows["level"] == "location", "")
+    rows[C.publication_date] = pd.to_datetime(rows[C.publication_date])
+    rows["_severity"] = rows[C.rating].map(_RATING_SEVERITY).fillna(len(_RATING_SEVERITY))
+    keys = ["level", C.location_id, C.service_group, C.key_question]
+    latest = rows.sort_values(
+        [*keys, C.publication_date, "_severity"],
+        ascending=[True, True, True, True, False, True],
+        kind="stable",
+    ).drop_duplicates(keys)
+    latest["age_months"] = months_between(latest[C.publication_date], as_at).to_numpy()
+    latest["_level"] = (latest["level"] == "location").astype(int)
+    latest["_not_overall"] = latest[C.service_group].str.strip().str.casefold() != "overall"
+    latest["_question"] = latest[C.key_question].map(CQC_KEY_QUESTIONS.index)
+    latest = latest.sort_values(
+        ["_level", C.location_name, C.location_id, "_not_overall", C.service_group, "_question"],
+        kind="stable",
+    )
+    columns = [
+        "level",
+        C.location_id,
+        C.location_name,
+        C.service_group,
+        C.key_question,
+        C.rating,
+        C.publication_date,
+        "age_months",
+    ]
+    return latest[columns].reset_index(drop=True)
+
+
+#: CQC ratings best first, for an ordinal median and range (not rated and no rating left out).
+RATING_ORDER: tuple[str, ...] = tuple(CQC_RATINGS[:4])
+
+
+def calc_cqc_overall_timeline(cqc: pd.DataFrame, provider_ids: list[str]) -> pd.DataFrame:
+    """How many trusts held each CQC overall rating, from each publication date on.
+
+    Each trust's overall rating at a date is the one :func:`calc_cqc_latest` would give from
+    the ratings published by then (the provider-level rating first, "Overall" service group
+    first, the latest, the worse on the same day), so that the region's counts agree with
+    every trust's own review.
+
+    Parameters
+    ----------
+    cqc
+        CQC ratings in the published long shape, any providers.
+    provider_ids
+        The region's trusts (ODS codes).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``date`` then one count per rating (outstanding ... not rated) and ``none`` (no
+        overall rating published yet): one row per date on which any count changed, oldest
+        first; before the first row every trust had none.  Counts add up to the number of
+        trusts.
+    """
+    overall = cqc[(cqc[C.key_question] == "overall") & cqc[C.provider_id].isin(provider_ids)]
+    location = overall[C.location_id].fillna("").astype(str).str.strip()
+    level = ((location != "") & (location != overall[C.provider_id])).astype(int)
+    frame = pd.DataFrame(
+        {
+            "provider": overall[C.provider_id].to_numpy(),
+            "rank_level": level.to_numpy(),
+            "rank_overall": (
+                overall[C.service_group].str.strip().str.casefold() != "overall"
+            ).to_numpy(),
+            "date": pd.to_datetime(overall[C.publication_date]).to_numpy(),
+            "severity": overall[C.rating].map(_RATING_SEVERITY).fillna(len(_RATING_SEVERITY)),
+            "name": overall[C.location_name].fillna("").to_numpy(),
+            "rating": overall[C.rating].to_numpy(),
+        }
+    )
+    events: dict[pd.Timestamp, dict[str, str]] = {}
+    for provider, rows in frame.groupby("provider", sort=True):
+        records = list(rows.itertuples(index=False))
+        for day in sorted({r.date for r in records}):
+            known = [r for r in records if r.date <= day]
+            best = min(
+                known,
+                key=lambda r: (r.rank_level, r.rank_overall, -r.date.value, r.severity, r.name),
+            )
+            events.setdefault(pd.Timestamp(day), {})[provider] = best.rating
+    columns = [*CQC_RATINGS, "none"]
+    state = dict.fromkeys(provider_ids, "none")
+    out = []
+    for day in sorted(events):
+        state.update(events[day])
+        counts = pd.Series(list(state.values())).value_counts()
+        out.append({"date": day, **{c: int(counts.get(c, 0)) for c in columns}})
+    result = pd.DataFrame(out, columns=["date", *columns])
+    changed = result[columns].diff().abs().sum(axis=1) != 0
+    changed.iloc[:1] = True
+    return result[changed].reset_index(drop=True)
+
+
+def rating_summary(counts: pd.Series) -> dict[str, object]:
+    """Median and range of CQC ratings from counts per rating (best first, lower median).
+
+    Parameters
+    ----------
+    counts
+        Rating -> number of trusts (a row of :func:`calc_cqc_overall_timeline`).
+
+    Returns
+    -------
+    dict
+        ``median``, ``best``, ``worst`` (rating codes; ``None`` when no trust is rated) and
+        ``rated`` (trusts with a rating from outstanding to inadequate).  With an even number
+        of trusts the median is the worse of the middle two.
+    """
+    ranks = [r for r in RATING_ORDER for _ in range(int(counts.get(r, 0)))]
+    if not ranks:
+        return {"median": None, "best": None, "worst": None, "rated": 0}
+    return {
+        "median": ranks[len(ranks) // 2],
+        "best": ranks[0],
+        "worst": ranks[-1],
+        "rated": len(ranks),
+    }

@@ -16,7 +16,7 @@ import pandas as pd
 
 from qvlib.config import RegionConfig
 from qvlib.metrics._util import latest_run, next_year
-from qvlib.metrics.suppression import suppress
+from qvlib.metrics.suppression import suppress, suppress_survey
 from qvlib.schemas import NTS_OUTCOMES
 from qvlib.schemas import SurveyResultSchema as S
 
@@ -65,6 +65,31 @@ def calc_nts_outcome(survey_results: pd.DataFrame, region: RegionConfig) -> pd.D
     nts["outcome_final"] = published.where(published.notna(), nts["outcome_computed"])
     nts["outcome_mismatch"] = published.notna() & (published != nts["outcome_computed"])
     return nts
+
+
+def calc_nts_reported(survey_results: pd.DataFrame, region: RegionConfig) -> pd.DataFrame:
+    """NTS results as a pack may show them: outcomes computed, small numbers suppressed.
+
+    Parameters
+    ----------
+    survey_results
+        Survey results (``SurveyResultSchema`` columns); only NTS rows are used.
+    region
+        Parsed region settings (``suppression.nts``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        :func:`calc_nts_outcome`'s rows, suppressed below ``suppression.nts.threshold``: a
+        suppressed result keeps no ``n``, score or confidence interval, has ``suppressed``
+        true and the outcome "not reported" (or "no result" with none), whatever the input
+        says.
+    """
+    outcomes = calc_nts_outcome(survey_results, region)
+    shown = suppress_survey(outcomes, region, "NTS")
+    reported = shown["outcome_final"] != NO_RESULT
+    shown.loc[shown["suppressed"] & reported, "outcome_final"] = NOT_REPORTED
+    return shown
 
 
 def calc_nets_positive(survey_results: pd.DataFrame, region: RegionConfig) -> pd.DataFrame:

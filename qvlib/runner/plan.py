@@ -62,6 +62,9 @@ class Job:
     provenance: dict[str, Any] = field(default_factory=dict)
     synthetic: bool = False
     document: DocumentControl | None = None
+    #: Inputs of this job beyond the run's (e.g. a CQC request file and its SHA-256), recorded
+    #: in the manifest; they are part of :attr:`fingerprint`.
+    inputs: dict[str, Any] = field(default_factory=dict)
 
     @property
     def pack(self) -> str:
@@ -193,6 +196,7 @@ def plan_jobs(
     provenance: dict[str, Any],
     synthetic: bool,
     document: DocumentControl,
+    pack_inputs: Mapping[str, Mapping[str, Mapping[str, Any]]] | None = None,
 ) -> list[Job]:
     """Every job of a run, in a deterministic order (pack kind order, then trust, then risk).
 
@@ -220,6 +224,10 @@ def plan_jobs(
         Whether the data is synthetic (packs show a banner).
     document : DocumentControl
         The region's identity and marking, and the packs' status (a draft by default).
+    pack_inputs : dict, optional
+        Per pack name: ``parameters`` to inject into its trust jobs beyond the usual ones
+        (e.g. ``request``, a CQC request file's path) and ``inputs`` to record in the manifest
+        (e.g. that file's SHA-256); both are part of those jobs' fingerprints.
     """
     trusts = list(trusts)
     jobs: list[Job] = []
@@ -258,6 +266,7 @@ def plan_jobs(
                 )
             )
             continue
+        extra = (pack_inputs or {}).get(kind.name, {})
         for trust in trusts:
             places: list[dict[str, str] | None] = (
                 list(trust.environments.get(kind.name, []))
@@ -265,8 +274,10 @@ def plan_jobs(
                 else [None]
             )
             params = {"region": region_parameters, "trust": trust.parameters}
+            if extra:
+                params["pack_inputs"] = extra
             for place in places:
-                injected = {"trust_code": trust.code, **common}
+                injected = {"trust_code": trust.code, **common, **extra.get("parameters", {})}
                 slug = place["slug"] if place else None
                 name = kind.output_name(slug)
                 stem = name.rsplit(".", 1)[0]
@@ -298,6 +309,7 @@ def plan_jobs(
                         provenance={**provenance, "data_fingerprint": trust.data_fingerprint[:16]},
                         synthetic=synthetic,
                         document=document,
+                        inputs=dict(extra.get("inputs", {})),
                     )
                 )
     return jobs

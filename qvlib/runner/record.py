@@ -99,6 +99,7 @@ def entry_for(
         "fingerprint": job.fingerprint,
         "inputs": {
             **inputs,
+            **job.inputs,
             "notebook": {
                 "path": current_project().display(job.kind.notebook),
                 "sha256": sha256_file(job.kind.notebook),

@@ -69,14 +69,15 @@ _SCOPE_TEXT = {
 class RunOptions:
     """Everything ``qv reviews`` is asked to do.
 
-    The first ten fields are the command-line options.  ``project`` defaults to
+    The first eleven fields are the command-line options.  ``project`` defaults to
     :func:`qvlib.project.find_project`'s; relative ``data_dir`` and ``out_dir`` are
     taken from it (the CLI passes absolute paths).  ``data_dir`` defaults to
     :func:`qvlib.datasets.default_data_dir`, ``out_dir`` to the project's ``outputs/``.  The
     rest are for programmatic use (tests, benchmarks): another pack registry (default: the
     project's :func:`~qvlib.runner.registry.default_packs`), HTML exporter (an import reference
     to a class with ``render(nb, *, title, trust_code, trust_name, review_year, as_at,
-    provenance, synthetic) -> str``), warm-up imports, or forcing the progress bar on or off.
+    provenance, synthetic, document) -> str``), warm-up imports, or forcing the progress bar on
+    or off.
     """
 
     trusts: list[str] = field(default_factory=list)
@@ -89,6 +90,7 @@ class RunOptions:
     force: bool = False
     scheduler: str | None = None
     engine: Literal["warm", "fresh"] = "warm"
+    request: Path | None = None
     project: Project | None = None
     registry: Sequence[PackKind] | None = None
     exporter: str = "qvlib.packs:PackExporter"
@@ -205,6 +207,64 @@ def _environments(trust: str, pack: str, selected) -> list[dict[str, str]]:
     return places
 
 
+#: The pack that answers a CQC request, and the notebook parameter the request file's path goes to.
+REQUEST_PACK, REQUEST_PARAMETER = "cqc-response-bundle", "request"
+
+
+def _request(options: RunOptions, registry: Sequence[PackKind]):
+    """The run's CQC request file, parsed and checked (``None`` without ``--request``).
+
+    Raises
+    ------
+    QvError
+        A request file that does not parse (naming the file and key), a run that does not build
+        the CQC response bundle, or a bundle notebook that does not declare ``request``.
+    """
+    if options.request is None:
+        return None
+    from qvlib.cqc import load_request
+
+    if options.packs and REQUEST_PACK not in options.packs:
+        raise QvError(
+            f"--request {options.request}: a request is answered by the '{REQUEST_PACK}' pack; "
+            f"add --pack {REQUEST_PACK}"
+        )
+    request = load_request(options.request)
+    kind = next((k for k in registry if k.name == REQUEST_PACK), None)
+    if kind is not None and kind.notebook.is_file():
+        declared = notebook_parameters(kind.notebook)
+        if REQUEST_PARAMETER not in declared:
+            raise QvError(
+                f"{kind.notebook}: --request needs the notebook to declare "
+                f'`{REQUEST_PARAMETER}: str = ""` in its parameters cell'
+            )
+    return request
+
+
+def _check_request_trusts(request, path: Path, codes: Sequence[str]) -> None:
+    others = sorted(set(codes) - {request.trust})
+    if others:
+        raise QvError(
+            f"--request {path}: the request is about trust {request.trust} (key 'trust'), but "
+            f"the run also builds {others}; run it with --trust {request.trust}"
+        )
+
+
+def _request_inputs(path: Path, project: Project) -> dict[str, dict[str, dict]]:
+    """What the request adds to the bundle's job: its path (injected) and SHA-256 (recorded)."""
+    from qvlib.runner.plan import sha256_file
+
+    resolved = Path(path).resolve()
+    return {
+        REQUEST_PACK: {
+            "parameters": {REQUEST_PARAMETER: str(resolved)},
+            "inputs": {
+                "request_file": {"path": project.display(resolved), "sha256": sha256_file(resolved)}
+            },
+        }
+    }
+
+
 def _period_text(start: date | None, end: date | None, as_at: date) -> str | None:
     """The data's period as a pack may show it, e.g. '1 Apr 2022 to 31 Mar 2024'.
 
@@ -245,7 +305,10 @@ def _run(options: RunOptions, project: Project, errors: Console) -> int:
         params = load_parameters(project.parameters_dir)
         year = _review_year(options, params)
         registry = default_packs(project) if options.registry is None else options.registry
-        kinds = select_packs(registry, options.packs, bool(options.trusts))
+        request = _request(options, registry)
+        # A request is about one trust: without --trust, the run builds that trust only.
+        wanted = list(options.trusts) or ([request.trust] if request is not None else [])
+        kinds = select_packs(registry, options.packs, bool(wanted))
         for kind in kinds:
             check_notebook_parameters(kind)
         if options.jobs is not None and options.jobs < 1:
@@ -263,7 +326,9 @@ def _run(options: RunOptions, project: Project, errors: Console) -> int:
         ds = load_dataset(data_dir, params)
         for warning in check_coverage(ds.coverage.start, ds.coverage.end, year, as_at):
             errors.print(f"qv reviews: warning: {warning}", markup=False, highlight=False)
-        trusts = _trust_inputs(ds, params, options.trusts, kinds, year, as_at)
+        trusts = _trust_inputs(ds, params, wanted, kinds, year, as_at)
+        if request is not None:
+            _check_request_trusts(request, options.request, [t.code for t in trusts])
     except DataValidationError as exc:
         errors.print(
             f"qv reviews: the data in {data_dir} has problems; nothing was built.", markup=False
@@ -300,6 +365,7 @@ def _run(options: RunOptions, project: Project, errors: Console) -> int:
         provenance={k: v for k, v in provenance.items() if v is not None},
         synthetic=synthetic,
         document=DocumentControl.from_region(params.region),
+        pack_inputs=_request_inputs(options.request, project) if request is not None else None,
     )
     previous = read_manifest(year_dir)
     skipped = {j.key for j in jobs if not options.force and is_up_to_date(j, previous.get(j.key))}

@@ -1,8 +1,9 @@
 """Deterministic synthetic data in the canonical layout: ``qv sample-data`` and ``data/sample``.
 
 :func:`write_sample_data` writes every dataset of :mod:`qvlib.schemas` (one CSV per dataset at
-its ``DATASETS`` file) plus ``dataset.yaml`` and sample commentary
-(:mod:`qvlib.synth.commentary`); with ``published_formats`` the national data is
+its ``DATASETS`` file) plus ``dataset.yaml``, sample commentary
+(:mod:`qvlib.synth.commentary`) and a synthetic CQC request under ``requests/``
+(:mod:`qvlib.synth.requests`); with ``published_formats`` the national data is
 written as it is published instead (:mod:`qvlib.synth.published`).  The same seed gives the
 same bytes, and one trust's data does not depend on how many trusts are generated (see
 :mod:`qvlib.synth._base`).  Values are calibrated to public figures (GMC National Training
@@ -25,11 +26,12 @@ from qvlib.synth import governance, learning, national, surveys
 from qvlib.synth._base import Period, Table, TrustPlan, plan_trusts
 from qvlib.synth.commentary import write_sample_commentary
 from qvlib.synth.published import write_published
+from qvlib.synth.requests import write_sample_request
 
 __all__ = ["GENERATOR_VERSION", "write_sample_data"]
 
 #: Bumped whenever the generator's output for a given seed changes.
-GENERATOR_VERSION = "3"
+GENERATOR_VERSION = "4"
 
 log = logging.getLogger(__name__)
 
@@ -127,6 +129,7 @@ def write_sample_data(
     if published_formats:
         write_published(out, tables, period, params)
     write_sample_commentary(out, plans, period)
+    write_sample_request(out, plans, period)
     _write_manifest(out, plans, period, seed, trusts, published_formats)
     log.info("wrote %d trusts, %d years of synthetic data to %s", len(plans), years, out)
 

@@ -106,18 +106,19 @@ def test_csv_and_workbook_hold_the_same_rows(tmp_path):
 
     header = ["trust_code", "specialty", "n", "score", "surveyed", "suppressed"]
     # By hand: n is a count made float by its missing value, so it is written whole; the
-    # suppressed row shows "*" in its missing cells; the third row's missing score is blank.
+    # suppressed row shows "*" in its missing cells; the third row's missing score is blank;
+    # dates read as in every pack (14 Oct 2025) and true/false as Yes and No.
     assert _csv_rows(files["extracts/nts.csv"]) == [
         header,
-        ["RHM", "Cardiology", "12", "71.25", "2025-04-01", "FALSE"],
-        ["RHM", "Paediatrics", "*", "*", "2025-05-02", "TRUE"],
-        ["RHM", "Café & Bar", "7", "", "2025-12-31", "FALSE"],
+        ["RHM", "Cardiology", "12", "71.25", "1 Apr 2025", "No"],
+        ["RHM", "Paediatrics", "*", "*", "2 May 2025", "Yes"],
+        ["RHM", "Café & Bar", "7", "", "31 Dec 2025", "No"],
     ]
     assert _sheet_rows(files["extracts.xlsx"], "nts") == [
         header,
-        ["RHM", "Cardiology", 12, 71.25, dt.datetime(2025, 4, 1), False],
-        ["RHM", "Paediatrics", "*", "*", dt.datetime(2025, 5, 2), True],
-        ["RHM", "Café & Bar", 7, None, dt.datetime(2025, 12, 31), False],
+        ["RHM", "Cardiology", 12, 71.25, dt.datetime(2025, 4, 1), "No"],
+        ["RHM", "Paediatrics", "*", "*", dt.datetime(2025, 5, 2), "Yes"],
+        ["RHM", "Café & Bar", 7, None, dt.datetime(2025, 12, 31), "No"],
     ]
 
 
@@ -139,12 +140,12 @@ def test_datetimes_with_a_time_keep_it_and_a_named_index_becomes_columns(tmp_pat
 
     assert _csv_rows(files["extracts/nts.csv"]) == [
         ["risk_id", "opened"],
-        ["R-1", "2025-06-03 14:30:00"],
+        ["R-1", "3 Jun 2025 14:30"],
         ["R-2", ""],
     ]
     sheet = openpyxl.load_workbook(io.BytesIO(files["extracts.xlsx"]))["nts"]
     assert sheet["B2"].value == dt.datetime(2025, 6, 3, 14, 30)
-    assert sheet["B2"].number_format == "dd/mm/yyyy hh:mm"
+    assert sheet["B2"].number_format == "d mmm yyyy hh:mm"
 
 
 def test_sha256sums_lists_every_other_file_and_verifies(tmp_path):
@@ -309,12 +310,12 @@ def test_suppressed_cells_show_the_marker_and_nothing_else_changes(tmp_path):
     # The suppressed row's missing count shows the marker; its indicator is kept. The second
     # row is not suppressed, so its missing cells stay empty rather than look suppressed.
     assert _csv_rows(files["extracts/nts.csv"])[1:] == [
-        ["Overall satisfaction", "[c]", "TRUE"],
-        ["", "", "FALSE"],
+        ["Overall satisfaction", "[c]", "Yes"],
+        ["", "", "No"],
     ]
     assert _sheet_rows(files["extracts.xlsx"], "nts")[1:] == [
-        ["Overall satisfaction", "[c]", True],
-        [None, None, False],
+        ["Overall satisfaction", "[c]", "Yes"],
+        [None, None, "No"],
     ]
     assert 'shown as "[c]"' in files["README.txt"].decode()
 
@@ -389,7 +390,7 @@ def test_workbook_header_is_styled_frozen_and_columns_fit_content(tmp_path):
         assert cell.fill.fill_type == "solid"
         assert cell.fill.fgColor.rgb.endswith(NHS_BLUE)
     assert sheet.freeze_panes == "A2"
-    assert sheet["E2"].number_format == "dd/mm/yyyy"
+    assert sheet["E2"].number_format == "d mmm yyyy"
     widths = {letter: dim.width for letter, dim in sheet.column_dimensions.items()}
     assert widths["B"] == len("Paediatrics") + 2
     assert widths["C"] == 8  # the narrowest column still shows a heading
@@ -414,6 +415,35 @@ def test_readme_describes_trust_period_scope_sources_files_and_checking(tmp_path
     assert "UTF-8 with a byte order mark" in text
     assert "SYNTHETIC" not in text
     assert max(len(line) for line in text.splitlines()) <= 90
+
+
+def test_a_suppressed_flag_with_another_heading_is_honoured(tmp_path):
+    frame = pd.DataFrame({"Respondents": pd.array([None, 5], dtype="Int64"), "Flag": [True, False]})
+    files = read_bundle(_write(tmp_path, extracts={"nts": frame}, suppressed_column="Flag"))
+
+    assert _csv_rows(files["extracts/nts.csv"]) == [
+        ["Respondents", "Flag"],
+        ["*", "Yes"],
+        ["5", "No"],
+    ]
+    assert '"Flag" = Yes' in files["README.txt"].decode()
+
+
+def test_readme_carries_the_request_its_marking_and_notes(tmp_path):
+    readme = _readme(
+        request=(("Reference", "CQC-1"), ("What was asked", "All visits " * 20)),
+        marking="OFFICIAL-SENSITIVE",
+        notes=("Statuses are as at 30 Sep 2025.",),
+    )
+    text = read_bundle(_write(tmp_path, readme=readme))["README.txt"].decode()
+    lines = text.splitlines()
+
+    assert lines[0] == "OFFICIAL-SENSITIVE" and lines[-1] == "OFFICIAL-SENSITIVE"
+    assert "- Reference: CQC-1" in text
+    assert "- Statuses are as at 30 Sep 2025." in text
+    assert max(len(line) for line in lines) <= 90
+    with pytest.raises(ValueError, match="marking"):
+        _readme(marking="OFFICIAL\nSENSITIVE")
 
 
 def test_readme_says_synthetic_first_when_the_data_is_synthetic(tmp_path):

@@ -356,3 +356,121 @@ def test_region_nts_draws_red_and_green_side_by_side_in_frame_order():
     assert _colour_scale(spec) == {"Red": "#DA291C", "Green": "#009639"}
     with pytest.raises(KeyError, match="results"):
         charts.chart_region_nts(frame.drop(columns="results"))
+
+
+# --------------------------------------------------------------------------- national items
+
+
+def _values(spec: dict) -> list[dict]:
+    return next(iter(spec["datasets"].values()))
+
+
+def test_nts_outcome_counts_stack_outcomes_red_first_in_gmc_colours():
+    counts = pd.DataFrame({"year": [2024, 2025], **{o: [0, 0] for o in NTS_OUTCOMES}}).assign(
+        red=[3, 14], white=[200, 119], green=[11, 10], total=[214, 143]
+    )
+    spec = charts.chart_nts_outcome_counts(counts, title="NTS outcomes by year").to_dict()
+    assert _mark(spec)["type"] == "bar"
+    assert spec["encoding"]["order"]["field"] == "rank"
+    scale = _colour_scale(spec)
+    assert list(scale) == ["Red", "White", "Green"]  # outcomes with no result left out
+    assert scale["Red"] == "#DA291C" and scale["Green"] == "#009639"
+    rows = _values(spec)
+    assert {(r["year"], r["outcome"], r["results"]) for r in rows} >= {("2025", "Red", 14)}
+    assert all(r["results"] > 0 for r in rows)
+    empty = counts.iloc[0:0]
+    assert "no NTS results" in str(charts.chart_nts_outcome_counts(empty))
+
+
+def test_website_ratings_draw_one_line_per_site_over_months():
+    trend = pd.DataFrame(
+        {
+            "site_name": ["General", "General", "Annexe"],
+            "period": ["2024-03", "2025-03", "2025-03"],
+            "stars": [3.9, 4.0, 4.2],
+            "ratings": [144, 133, 40],
+        }
+    )
+    spec = charts.chart_website_ratings(trend).to_dict()
+    line, points = _layers(spec)
+    assert _mark(line)["type"] == "line" and _mark(points)["type"] == "point"
+    assert line["encoding"]["color"]["field"] == "site_name"
+    assert line["encoding"]["y"]["scale"]["domain"][1] == 5
+    assert {r["month"] for r in _values(spec)} == {"Mar 2024", "Mar 2025"}
+    none = trend.assign(stars=np.nan)
+    assert "no ratings" in str(charts.chart_website_ratings(none))
+
+
+def test_cqc_services_grid_outlines_hotspot_services():
+    services = pd.DataFrame(
+        {
+            "location_name": ["General", "General"],
+            "service_group": ["Surgery", "Maternity"],
+            "key_question": ["overall", "overall"],
+            "rating": ["good", "requires improvement"],
+            "publication_date": pd.to_datetime(["2017-02-21", "2021-02-25"]),
+            "age_months": [103, 55],
+            "hotspots": ["General Surgery", ""],
+        }
+    )
+    spec = charts.chart_cqc_services(services).to_dict()
+    cells, labels = _layers(spec)
+    assert _mark(cells)["type"] == "rect" and _mark(labels)["type"] == "text"
+    assert cells["encoding"]["stroke"]["condition"]["test"] == "datum.hotspot"
+    assert cells["encoding"]["y"]["sort"] == ["Surgery · General", "Maternity · General"]
+    rows = {r["row"]: r for r in _values(spec)}
+    assert rows["Surgery · General"]["hotspot"] is True
+    assert rows["Surgery · General"]["age"] == "8 years 7 months"
+    assert "hotspot" in spec["title"]["subtitle"]
+    quiet = charts.chart_cqc_services(services.assign(hotspots="")).to_dict()
+    assert "subtitle" not in quiet["title"]
+
+
+def test_staff_survey_trend_has_a_panel_per_element_and_its_sub_scores():
+    trend = pd.DataFrame(
+        {
+            "year": [2023, 2024, 2023, 2024],
+            "element": ["Morale"] * 4,
+            "sub_score": [None, None, "Stressors", "Stressors"],
+            "score": [5.9, 6.1, 6.2, np.nan],
+            "benchmark_average": [5.8, 5.95, 6.0, 6.3],
+        }
+    )
+    spec = charts.chart_staff_survey_trend(trend).to_dict()
+    assert spec["facet"]["field"] == "element"
+    rows = _values(spec)
+    assert {r["series"] for r in rows} == {"Element score", "Sub-score", "Benchmark group average"}
+    averages = [r["score"] for r in rows if r["series"] == "Benchmark group average"]
+    assert averages == [5.8, 5.95]  # the element's benchmark, once per year
+    assert any(r["score"] is None for r in rows)  # a suppressed score is a gap, not a zero
+    line = spec["spec"]["layer"][0]
+    assert line["encoding"]["detail"]["field"] == "name"
+
+
+def test_against_region_draws_range_median_trust_and_england():
+    rows = pd.DataFrame(
+        {
+            "measure": ["Staff survey: Morale"],
+            "item": ["Morale"],
+            "value": [6.1],
+            "region_min": [5.4],
+            "region_median": [6.0],
+            "region_max": [6.5],
+            "region_trusts": [11],
+            "england": [5.95],
+        }
+    )
+    spec = charts.chart_against_region(rows, title="Against the region", x_title="Score").to_dict()
+    band, median, trust, england = _layers(spec)
+    assert band["encoding"]["x"]["field"] == "region_min"
+    assert band["encoding"]["x2"]["field"] == "region_max"
+    assert median["encoding"]["x"]["field"] == "region_median"
+    assert trust["encoding"]["x"]["field"] == "value"
+    assert england["encoding"]["x"]["field"] == "england" and _mark(england)["shape"] == "diamond"
+    assert trust["encoding"]["y"]["field"] == "item"
+    no_england = charts.chart_against_region(
+        rows.drop(columns="england"), title="t", x_title="x"
+    ).to_dict()
+    assert len(_layers(no_england)) == 3
+    blank = rows.assign(value=np.nan, region_median=np.nan)
+    assert "no figures" in str(charts.chart_against_region(blank, title="t", x_title="x"))

@@ -169,3 +169,28 @@ def test_learner_educator_formats_mode_is_checked(params_dir):
     _edit(params_dir / "region.yaml", learner_educator_formats__mode="carrier pigeon")
     with pytest.raises(ConfigError, match="learner_educator_formats.mode.*carrier pigeon"):
         load_region(params_dir / "region.yaml")
+
+
+def test_national_settings_reject_unknown_keys_and_blank_names(params_dir):
+    _edit(params_dir / "region.yaml", national__cqc_service_group={"Surgery": ["Surgery"]})
+    with pytest.raises(ConfigError) as err:
+        load_region(params_dir / "region.yaml")
+    assert "national.cqc_service_group" in str(err.value)
+    assert "cqc_service_groups" in str(err.value)  # the allowed keys are listed
+    _edit(params_dir / "region.yaml", national={"cqc_service_groups": {"Surgery": [" "]}})
+    with pytest.raises(ConfigError, match="must not be blank"):
+        load_region(params_dir / "region.yaml")
+    _edit(params_dir / "region.yaml", national={"guardian_improvement": "up"})
+    with pytest.raises(ConfigError, match="national.guardian_improvement"):
+        load_region(params_dir / "region.yaml")
+
+
+def test_committed_specialties_map_to_cqc_service_groups():
+    national = load_region().national
+    assert national.cqc_service_groups["General Surgery"] == ["Surgery"]
+    assert "Maternity" in national.cqc_service_groups["Obstetrics and Gynaecology"]
+    # A service group finds its specialties whatever its case and spacing.
+    assert set(national.specialties_of("  surgery ")) >= {"General Surgery", "Anaesthetics"}
+    assert national.specialties_of("Emergency and urgent care") == ["Emergency Medicine"]
+    assert national.specialties_of("Overall") == []
+    assert national.guardian_improvement == "neutral"

@@ -275,6 +275,29 @@ def test_fingerprint_follows_national_rows_and_visit_actions(data_dir):
     assert after["RHM"] == before["RHM"]
 
 
+def test_fingerprint_follows_the_regions_public_figures_but_not_others_local_data(data_dir):
+    before = fingerprints(data_dir)
+    edit(data_dir, "national/fft.csv", 2, "good", "40")  # R0D's % positive: a region figure
+    after = fingerprints(data_dir)
+    assert after["R0D"] != before["R0D"]
+    # RHM and RW1 hold no R0D row, but their packs set their figures against the region's.
+    assert after["RHM"] != before["RHM"]
+    assert after["RW1"] != before["RW1"]
+
+
+def test_region_benchmarks_hold_aggregates_only(ds):
+    benchmarks = ds.trust("RHM").benchmarks
+    assert benchmarks is ds.trust("R0D").benchmarks  # worked out once per dataset
+    assert "trust_code" not in benchmarks.figures.columns
+    assert "trust_code" not in benchmarks.cqc_overall.columns
+    inpatient = benchmarks.lookup("fft.pct_positive", "inpatient", "2025-04")
+    # By hand from the fixture: R0D (800 + 150) / 1000 = 95%, RHM (900 + 60) / 1000 = 96%; RW1
+    # has no inpatient FFT and RTH is outside the region.
+    assert inpatient["trusts"] == 2
+    assert inpatient["median"] == pytest.approx(95.5)
+    assert (inpatient["min"], inpatient["max"]) == (pytest.approx(95.0), pytest.approx(96.0))
+
+
 def test_fingerprint_is_stable_across_loads(data_dir):
     assert fingerprints(data_dir) == fingerprints(data_dir)
 
@@ -317,6 +340,32 @@ def test_a_missing_key_column_is_reported_not_a_crash(data_dir, file, column):
 def test_fingerprint_of_a_slice_does_not_depend_on_how_it_was_cut(ds):
     trust = ds.trust("RHM")
     rebuilt = datasets.TrustData(
-        "RHM", dict(ds.meta), {n: f.copy() for n, f in trust.tables.items()}
+        "RHM",
+        dict(ds.meta),
+        {n: f.copy() for n, f in trust.tables.items()},
+        benchmarks=trust.benchmarks,
     )
     assert rebuilt.fingerprint() == trust.fingerprint()
+    alone = datasets.TrustData("RHM", dict(ds.meta), {n: f.copy() for n, f in trust.tables.items()})
+    assert alone.fingerprint() != trust.fingerprint()
+
+
+def test_a_snapshot_stores_the_region_benchmarks_once_for_every_notebook(ds, tmp_path):
+    snapshot = ds.write_snapshot(tmp_path)
+    again = datasets.load_snapshot(snapshot)
+    pd.testing.assert_frame_equal(again.benchmarks.figures, ds.benchmarks.figures)
+    pd.testing.assert_frame_equal(again.benchmarks.cqc_overall, ds.benchmarks.cqc_overall)
+    assert again.trust("RHM").fingerprint() == ds.trust("RHM").fingerprint()
+    # Worked out with other settings or code: not used, worked out again.
+    meta = snapshot / "benchmarks.json"
+    meta.write_text(meta.read_text().replace('"key": "', '"key": "stale'))
+    stale = datasets.load_snapshot(snapshot)
+    stale.tables["fft"] = stale.tables["fft"].iloc[0:0]
+    assert stale.benchmarks.lookup("fft.pct_positive", "inpatient", "2025-04") is None
+    ds.write_snapshot(tmp_path)  # a later run stores them afresh
+    assert (
+        datasets.load_snapshot(snapshot).benchmarks.lookup(
+            "fft.pct_positive", "inpatient", "2025-04"
+        )
+        is not None
+    )

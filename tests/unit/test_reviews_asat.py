@@ -97,7 +97,16 @@ def test_each_headline_figure_is_the_same_in_every_output(code, year, as_at):
     # Overdue actions.
     overdue = review.open_actions["overdue"].sum()
     assert v["actions.overdue"] == overdue == row["overdue_actions"]
-    assert extracts["visit_actions"]["overdue"].sum() == overdue
+    # The CQC bundle without a request covers the review year to the as-at date: the overdue
+    # actions of visits held in it; asked for open actions from earlier visits too, all of them.
+    start = pd.Timestamp(review.period[0])
+    held_in_period = pd.to_datetime(review.open_actions["visit_date"]) >= start
+    assert (
+        extracts["visit_actions"]["overdue"].sum()
+        == (review.open_actions["overdue"] & held_in_period).sum()
+    )
+    everything = cqc_extracts(review, cqc_request(review, open_actions=True))
+    assert everything["visit_actions"]["overdue"].sum() == overdue
     by_kind = sum(
         int(re.match(r"\d+", f.text).group(0))
         for f in review.findings
@@ -171,8 +180,18 @@ def _check_nothing_later(review) -> None:
     assert (asat.quarter_end(review.known_table("exception_reports")["quarter"]) <= when).all()
     for name in ("funding", "learners", "lda_compliance", "self_assessment"):
         assert (asat.year_end(review.known_table(name)["year"]) <= when).all(), name
+    # The national items with depth, and the region they are set against.
+    assert (review.cqc_services["publication_date"] <= when).all()
+    web_lag = pd.Timedelta(days=region.publication.website_days_after_month)
+    trend = review.website_ratings_trend["period"]
+    assert (asat.month_end(trend) + web_lag <= when).all()
+    assert (asat.published(review.staff_survey_trend["year"], "staff_survey", region) <= when).all()
+    assert (asat.quarter_end(review.guardian_spc["x"]) <= when).all()
+    fft = review.against_region("fft")
+    months = pd.to_datetime(fft["period"], format="%b %Y").dt.strftime("%Y-%m")
+    assert (asat.month_end(months) + lag <= when).all()
     # Words: every date a headline or a period note mentions, bar the review year's bounds.
-    texts = [f.text for f in review.findings] + list(review.notes)
+    texts = [f.text for f in review.findings] + list(review.notes) + list(review.cqc_notes)
     texts += list(review.periods["period"].iloc[1:])  # row 0 names the review year itself
     for text in texts:
         for day in _dates_in(text):

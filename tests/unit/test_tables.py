@@ -182,3 +182,38 @@ def test_tables_are_not_sortable_unless_asked():
     df = pd.DataFrame({"n": [1, 2]})
     page = show_table(df, caption="Counts").html
     assert "qv-sortable" not in page and "data-sort" not in page and "qv-sort-hint" not in page
+
+
+def test_comparison_formats_each_row_in_its_own_unit_and_marks_suppression():
+    from qvlib.tables import show_comparison
+
+    rows = pd.DataFrame(
+        {
+            "measure": ["NTS red outcomes", "FFT % positive: A&E", "Staff survey: Morale", "CQC"],
+            "period": ["NTS 2025", "Aug 2025", "Staff survey 2024", "as published"],
+            "kind": ["count", "pct", "score10", "rating"],
+            "value": [14, None, 6.1, "good"],
+            "region_median": [0.5, 78.76, 6.01, "good"],
+            "region_min": [0, 74.48, 5.4, "inadequate"],
+            "region_max": [14, 83.54, 6.5, "outstanding"],
+            "region_trusts": [10, 7, 11, 11],
+            "england": [None, None, 5.95, None],
+            "suppressed": [False, True, False, False],
+        }
+    )
+    html = str(show_comparison(rows, caption="Against the region"))
+    assert "<td>14</td><td>0.5</td><td>0 to 14</td>" in html  # a half stays a half
+    assert "<td>78.8%</td><td>74.5% to 83.5%</td>" in html
+    assert "<td>6.10</td><td>6.01</td><td>5.40 to 6.50</td>" in html
+    assert "<td>5.95</td>" in html and ">England<" in html
+    assert "<td>Good</td><td>Good</td><td>Inadequate to Outstanding</td>" in html
+    assert "Suppressed" in html  # the FFT figure is shown as the marker, with a footnote
+    without = str(show_comparison(rows.drop(columns="england"), caption="x"))
+    assert ">England<" not in without
+
+
+def test_a_list_is_escaped_and_says_so_when_empty():
+    from qvlib.tables import show_list
+
+    assert "<li>&lt;b&gt; 1 visit</li>" in str(show_list(["<b> 1 visit"]))
+    assert "Nothing here." in str(show_list([], empty_text="Nothing here."))
