@@ -23,6 +23,7 @@ _SUBMODULES = (
     "bundles",
     "charts",
     "cli",
+    "commentary",
     "config",
     "cqc",
     "datasets",

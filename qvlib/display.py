@@ -355,6 +355,7 @@ COLUMN_VOCABULARY: dict[str, str] = {
     "format": "code",
     "mode": "code",
     "advice": "code",
+    "attendance": "code",
 }
 
 

@@ -250,7 +250,7 @@ def review_values(review: TrustReview) -> dict[str, Value]:
         put(f"guardian.{column}", int(guardian[column].sum()), "count")
 
     overall = review.cqc.set_index("key_question").loc["overall"]
-    put("cqc.overall", overall["rating"] if pd.notna(overall["rating"]) else None, "text")
+    put("cqc.overall", overall["rating"] if pd.notna(overall["rating"]) else None, "rating")
     put("cqc.published", overall["publication_date"], "date")
     put("good_practice.count", len(review.good_practice), "count")
     last = review.commitments_last_year
@@ -536,7 +536,8 @@ def _cqc_findings(review: TrustReview) -> list[Finding]:
             if question == "overall"
             else f"'{display.label('key_question', question)}' rated"
         )
-        text = f"CQC {label}: {rating} (published {display.fmt_date(row['publication_date'])})"
+        shown = display.fmt(rating, "rating")
+        text = f"CQC {label}: {shown} (published {display.fmt_date(row['publication_date'])})"
         if row["level"] == "location":
             text += f", from location {row['location_name']}"
         found.append(Finding(f"cqc.{question}", severity, text, row.to_frame().T))

@@ -16,13 +16,13 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 import qvlib
-from qvlib.commentary import DocumentControl
+from qvlib.commentary import Commentary, CommentaryError, DocumentControl
 from qvlib.errors import NotebookParameterError
 from qvlib.runner.registry import INJECTED, PackKind
 
@@ -65,6 +65,12 @@ class Job:
     #: Inputs of this job beyond the run's (e.g. a CQC request file and its SHA-256), recorded
     #: in the manifest; they are part of :attr:`fingerprint`.
     inputs: dict[str, Any] = field(default_factory=dict)
+    #: The pack's commentary (:mod:`qvlib.commentary`), if the team wrote one.
+    commentary: Commentary | None = None
+    #: The fingerprint of the inputs alone (:func:`with_document`); ``None`` until then.
+    content_fingerprint: str | None = None
+    #: Keep a frozen copy of the build as final version ``document.version``.
+    freeze: bool = False
 
     @property
     def pack(self) -> str:
@@ -165,10 +171,13 @@ def job_fingerprint(
     environment: str | None,
     review_year: str,
     as_at: str,
+    commentary_sha256: str | None = None,
 ) -> str:
-    """The fingerprint of one job: changes whenever anything its output depends on changes."""
+    """The fingerprint of one job's inputs: changes whenever anything its output depends on
+    changes, except the document state (:func:`with_document`)."""
     return sha256_json(
         {
+            "commentary": commentary_sha256,
             "notebook": notebook_sha256,
             "code": code_sha256,
             "parameters": parameters,
@@ -179,6 +188,27 @@ def job_fingerprint(
             "as_at": as_at,
             "qvlib": qvlib.__version__,
         }
+    )
+
+
+def with_document(job: Job, document: DocumentControl, freeze: bool) -> Job:
+    """``job`` building ``document``'s version and status: its fingerprint then covers the
+    state too (a final build differs from a draft of the same inputs), and
+    :attr:`Job.content_fingerprint` keeps the inputs' fingerprint alone."""
+    content = job.content_fingerprint or job.fingerprint
+    state = {
+        "content": content,
+        "status": document.status,
+        "version": document.version,
+        "approved_by": document.approved_by,
+        "approved_on": str(document.approved_on) if document.approved_on else None,
+    }
+    return replace(
+        job,
+        document=document,
+        freeze=freeze,
+        content_fingerprint=content,
+        fingerprint=sha256_json(state),
     )
 
 
@@ -197,6 +227,7 @@ def plan_jobs(
     synthetic: bool,
     document: DocumentControl,
     pack_inputs: Mapping[str, Mapping[str, Mapping[str, Any]]] | None = None,
+    commentary_for: Callable[[PackKind, str | None, str], Commentary | None] | None = None,
 ) -> list[Job]:
     """Every job of a run, in a deterministic order (pack kind order, then trust, then risk).
 
@@ -228,13 +259,34 @@ def plan_jobs(
         Per pack name: ``parameters`` to inject into its trust jobs beyond the usual ones
         (e.g. ``request``, a CQC request file's path) and ``inputs`` to record in the manifest
         (e.g. that file's SHA-256); both are part of those jobs' fingerprints.
+    commentary_for : callable, optional
+        ``(kind, trust_code, output_name) -> Commentary | None``: the checked commentary of one
+        pack (:mod:`qvlib.commentary`); its path is injected as ``commentary`` and its SHA-256
+        is part of the fingerprint.
+
+    Raises
+    ------
+    CommentaryError
+        Every problem of every commentary file of the run, at once.
     """
     trusts = list(trusts)
     jobs: list[Job] = []
+    problems: list[str] = []
+
+    def commentary_of(kind: PackKind, code: str | None, name: str) -> Commentary | None:
+        if commentary_for is None:
+            return None
+        try:
+            return commentary_for(kind, code, name)
+        except CommentaryError as exc:
+            problems.extend(exc.problems)
+            return None
+
     for kind in kinds:
         nb_sha = sha256_file(kind.notebook)
         common = {"review_year": review_year, "as_at": as_at, "data": str(snapshot)}
         if kind.scope == "region":
+            notes = commentary_of(kind, None, kind.output_name())
             data_fp = sha256_json({t.code: t.data_fingerprint for t in trusts})
             params = {"region": region_parameters, "trusts": {t.code: t.parameters for t in trusts}}
             jobs.append(
@@ -246,7 +298,7 @@ def plan_jobs(
                     environment=None,
                     review_year=review_year,
                     as_at=as_at,
-                    parameters=dict(common),
+                    parameters={**common, "commentary": _path(notes)},
                     output=year_dir / kind.output_name(),
                     executed=year_dir / "executed" / f"{kind.name}.ipynb",
                     fingerprint=job_fingerprint(
@@ -258,11 +310,13 @@ def plan_jobs(
                         environment=None,
                         review_year=review_year,
                         as_at=as_at,
+                        commentary_sha256=notes.sha256 if notes else None,
                     ),
                     title=kind.title,
                     provenance={**provenance, "data_fingerprint": data_fp[:16]},
                     synthetic=synthetic,
                     document=document,
+                    commentary=notes,
                 )
             )
             continue
@@ -281,6 +335,8 @@ def plan_jobs(
                 slug = place["slug"] if place else None
                 name = kind.output_name(slug)
                 stem = name.rsplit(".", 1)[0]
+                notes = commentary_of(kind, trust.code, name)
+                injected["commentary"] = _path(notes)
                 if place is not None:
                     injected.update(site=place["site"], specialty=place["specialty"])
                 jobs.append(
@@ -304,15 +360,23 @@ def plan_jobs(
                             environment=slug,
                             review_year=review_year,
                             as_at=as_at,
+                            commentary_sha256=notes.sha256 if notes else None,
                         ),
                         title=f"{kind.title}: {place['title']}" if place else kind.title,
                         provenance={**provenance, "data_fingerprint": trust.data_fingerprint[:16]},
                         synthetic=synthetic,
                         document=document,
                         inputs=dict(extra.get("inputs", {})),
+                        commentary=notes,
                     )
                 )
+    if problems:
+        raise CommentaryError(problems)
     return jobs
+
+
+def _path(commentary: Commentary | None) -> str:
+    return str(commentary.path.resolve()) if commentary else ""
 
 
 def is_up_to_date(job: Job, previous: Mapping[str, Any] | None) -> bool:

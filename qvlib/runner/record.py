@@ -26,6 +26,7 @@ from typing import Any
 
 import qvlib
 from qvlib import display
+from qvlib.commentary import DocumentControl
 from qvlib.project import current_project
 from qvlib.runner.engine import JobResult, write_atomic
 from qvlib.runner.plan import Job, sha256_file
@@ -78,8 +79,13 @@ def entry_for(
     inputs: Mapping[str, Any],
     commit: str | None,
     previous: Mapping[str, Any] | None,
+    versions: list[dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
-    """The manifest entry of one planned job after this run."""
+    """The manifest entry of one planned job after this run.
+
+    ``versions`` are the pack's frozen final versions (:mod:`qvlib.runner.versions`); a
+    skipped job keeps its previous entry, versions included.
+    """
     if result.status == "skipped" and previous is not None:
         return {**previous, "status": "skipped"}
 
@@ -115,10 +121,31 @@ def entry_for(
         "output_sha256": result.output_sha256,
         "executed": rel(result.executed) if result.executed else None,
         "error": result.error,
+        "content_fingerprint": job.content_fingerprint,
+        "document": _document(job.document),
+        "commentary": None
+        if job.commentary is None
+        else {
+            "path": current_project().display(job.commentary.path),
+            "sha256": job.commentary.sha256,
+        },
+        "versions": list(versions or []),
     }
     if result.status == "failed":
         entry["stale_output"] = job.output.is_file()
     return entry
+
+
+def _document(document: DocumentControl | None) -> dict[str, Any] | None:
+    if document is None:
+        return None
+    return {
+        "status": document.status,
+        "version": document.version,
+        "approved_by": document.approved_by,
+        "approved_on": document.approved_on.isoformat() if document.approved_on else None,
+        "marking": document.marking,
+    }
 
 
 def write_manifest(
@@ -138,6 +165,8 @@ h1 { color: #005eb8; } table { border-collapse: collapse; margin-bottom: 1.5rem;
 th, td { border: 1px solid #d8dde0; padding: 0.3rem 0.6rem; text-align: left; }
 th { background: #f0f4f5; } .failed { color: #d5281b; font-weight: bold; }
 .banner { background: #ffeb3b; padding: 0.5rem; font-weight: bold; }
+.draft { background: #ffb81c; padding: 0 0.3rem; font-weight: bold; }
+.final { color: #007f3b; font-weight: bold; }
 """
 
 
@@ -159,8 +188,31 @@ def _row(entry: Mapping[str, Any]) -> str:
     css = ' class="failed"' if status == "failed" else ""
     return (
         f"<tr><td>{html.escape(entry.get('title') or entry['pack'])}</td>"
-        f"<td{css}>{html.escape(status)}</td><td>{detail}</td></tr>"
+        f"<td{css}>{html.escape(status)}</td><td>{_document_cell(entry)}</td>"
+        f"<td>{detail}</td></tr>"
     )
+
+
+def _document_cell(entry: Mapping[str, Any]) -> str:
+    """The pack's version and status, and links to its frozen final versions."""
+    document = entry.get("document")
+    parts = []
+    if document:
+        if document["status"] == "final":
+            when = display.fmt_date(document.get("approved_on"))
+            parts.append(
+                f'<span class="final">Final v{document["version"]}</span>, approved by '
+                f"{html.escape(str(document.get('approved_by')))} on {html.escape(when)}"
+            )
+        else:
+            parts.append(f'<span class="draft">Draft v{document["version"]}</span>')
+    frozen = [
+        _link(record["files"][0] if record.get("files") else None, f"v{record['version']} final")
+        for record in sorted(entry.get("versions") or [], key=lambda r: r["version"])
+    ]
+    if frozen:
+        parts.append("versions: " + ", ".join(frozen))
+    return "<br>".join(parts)
 
 
 def write_index(
@@ -191,7 +243,7 @@ def write_index(
         for s in ("built", "skipped", "failed")
     }
     parts.append("<p>" + ", ".join(f"{n} {html.escape(s)}" for s, n in counts.items()) + "</p>")
-    header = "<tr><th>Pack</th><th>Status</th><th>Output</th></tr>"
+    header = "<tr><th>Pack</th><th>Build</th><th>Document</th><th>Output</th></tr>"
     for trust, items in by_trust.items():
         if trust is None:
             heading = "Region"

@@ -137,9 +137,17 @@ def default_packs(project: Project | None = None) -> tuple[PackKind, ...]:
 
 #: Parameters the runner injects, by scope; every one must be declared by the notebook.
 INJECTED: dict[str, tuple[str, ...]] = {
-    "trust": ("trust_code", "review_year", "as_at", "data"),
-    "environment": ("trust_code", "review_year", "as_at", "data", "site", "specialty"),
-    "region": ("review_year", "as_at", "data"),
+    "trust": ("trust_code", "review_year", "as_at", "data", "commentary"),
+    "environment": (
+        "trust_code",
+        "review_year",
+        "as_at",
+        "data",
+        "site",
+        "specialty",
+        "commentary",
+    ),
+    "region": ("review_year", "as_at", "data", "commentary"),
 }
 
 

@@ -18,8 +18,8 @@ from __future__ import annotations
 import logging
 import os
 import re
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Literal
@@ -28,13 +28,24 @@ from rich.console import Console
 
 import qvlib
 from qvlib import display
-from qvlib.commentary import DocumentControl
-from qvlib.config import Parameters, check_review_year, load_parameters
+from qvlib.commentary import (
+    EXECUTIVE_SUMMARY,
+    REGION_FOLDER,
+    Commentary,
+    DocumentControl,
+    check_commentary,
+    commentary_path,
+    pack_headings,
+    read_commentary,
+)
+from qvlib.config import Parameters, RegionConfig, check_review_year, load_parameters
 from qvlib.errors import DataValidationError, QvError
+from qvlib.findings import REGION_VALUE_DOCS, VALUE_DOCS, value_key, value_names
 from qvlib.project import Project, find_project
 from qvlib.runner.engine import PREWARM_MODULES, JobResult, WorkerConfig
 from qvlib.runner.executors import make_executor
 from qvlib.runner.plan import (
+    Job,
     TrustInput,
     check_notebook_parameters,
     code_fingerprint,
@@ -52,6 +63,8 @@ from qvlib.runner.record import (
 )
 from qvlib.runner.registry import INJECTED, PackKind, default_packs, resolve
 from qvlib.runner.report import RunProgress, summary_table
+from qvlib.runner.versions import decide_jobs, freeze
+from qvlib.schemas import NTS_OUTCOMES
 from qvlib.sources import describe_sources, known_at
 
 log = logging.getLogger(__name__)
@@ -276,6 +289,64 @@ def _period_text(start: date | None, end: date | None, as_at: date) -> str | Non
     return f"{display.fmt_date(start)} to {display.fmt_date(min(end, as_at))}"
 
 
+def _commentary_lookup(
+    data_dir: Path, year: str, region: RegionConfig
+) -> Callable[[PackKind, str | None, str], Commentary | None]:
+    """Finds and checks each pack's commentary (:mod:`qvlib.commentary`) for the planner."""
+    headings: dict[str, list[str]] = {}
+
+    def find(kind: PackKind, trust_code: str | None, output_name: str) -> Commentary | None:
+        path = commentary_path(data_dir, year, trust_code, output_name)
+        if not path.is_file():
+            return None
+        notes = read_commentary(path)
+        if kind.name not in headings:
+            headings[kind.name] = pack_headings(kind.notebook)
+        names = value_names(region, overview=kind.scope == "region")
+        check_commentary(notes, headings[kind.name], names, pack=kind.name)
+        return notes
+
+    return find
+
+
+def _unmatched_commentary(
+    data_dir: Path,
+    year: str,
+    registry: Sequence[PackKind],
+    kinds: Sequence[PackKind],
+    trusts: Sequence[TrustInput],
+    jobs: Sequence[Job],
+) -> list[str]:
+    """Commentary files of this run's trusts and packs that no pack of the run uses: a
+    misspelt file name, or a brief for an environment that no longer needs a visit."""
+    year_folder = commentary_path(data_dir, year, None, "pack.html").parent.parent
+    if not year_folder.is_dir():
+        return []
+    used = {j.commentary.path.resolve() for j in jobs if j.commentary is not None}
+    selected = {k.name for k in kinds}
+    every = sorted((k.name for k in registry), key=len, reverse=True)
+    folders = {t.code for t in trusts}
+    if any(k.scope == "region" for k in kinds):
+        folders.add(REGION_FOLDER)
+    found = []
+    for path in sorted(year_folder.glob("*/*.md")):
+        if path.parent.name not in folders or path.resolve() in used:
+            continue
+        kind = next((n for n in every if path.stem == n or path.stem.startswith(f"{n}-")), None)
+        if kind is not None and kind not in selected:
+            continue  # for a pack this run does not build
+        names = sorted(
+            j.output.with_suffix(".md").name
+            for j in jobs
+            if (j.trust_code or REGION_FOLDER) == path.parent.name
+        )
+        found.append(
+            f"commentary {path} is used by no pack of this run; files in that folder are "
+            f"named after the packs: {', '.join(names) or 'none is built'}"
+        )
+    return found
+
+
 def run_reviews(options: RunOptions) -> int:
     """Build every out-of-date (trust, pack) of the run; return the exit code (0, 1 or 2).
 
@@ -352,22 +423,39 @@ def _run(options: RunOptions, project: Project, errors: Console) -> int:
         "national publications": describe_sources(known_at(published, as_at, params.region)),
         "software": f"qv {qvlib.__version__}",
     }
-    jobs = plan_jobs(
-        kinds,
-        trusts,
-        region_name=params.region.region,
-        region_parameters=params.region.model_dump(mode="json"),
-        review_year=year,
-        as_at=as_at.isoformat(),
-        year_dir=year_dir,
-        snapshot=snapshot,
-        code_sha256=code_fingerprint(),
-        provenance={k: v for k, v in provenance.items() if v is not None},
-        synthetic=synthetic,
-        document=DocumentControl.from_region(params.region),
-        pack_inputs=_request_inputs(options.request, project) if request is not None else None,
-    )
+    identity = DocumentControl.from_region(params.region)
+    try:
+        jobs = plan_jobs(
+            kinds,
+            trusts,
+            region_name=params.region.region,
+            region_parameters=params.region.model_dump(mode="json"),
+            review_year=year,
+            as_at=as_at.isoformat(),
+            year_dir=year_dir,
+            snapshot=snapshot,
+            code_sha256=code_fingerprint(),
+            provenance={k: v for k, v in provenance.items() if v is not None},
+            synthetic=synthetic,
+            document=identity,
+            pack_inputs=_request_inputs(options.request, project) if request is not None else None,
+            commentary_for=_commentary_lookup(data_dir, year, params.region),
+        )
+    except QvError as exc:
+        errors.print(f"qv reviews: {exc}", markup=False, highlight=False)
+        errors.print("qv reviews: nothing was built.", markup=False, highlight=False)
+        return EXIT_BAD_INPUT
+    for warning in _unmatched_commentary(data_dir, year, registry, kinds, trusts, jobs):
+        errors.print(f"qv reviews: warning: {warning}", markup=False, highlight=False)
     previous = read_manifest(year_dir)
+    identities = {
+        j.key: replace(identity, marking=request.marking)
+        for j in jobs
+        if request is not None and request.marking and j.pack == REQUEST_PACK
+    }
+    jobs, version_notes = decide_jobs(
+        jobs, previous, year_dir, as_at, {j.key: identities.get(j.key, identity) for j in jobs}
+    )
     skipped = {j.key for j in jobs if not options.force and is_up_to_date(j, previous.get(j.key))}
     due = [j for j in jobs if j.key not in skipped]
     results: dict[str, JobResult] = {key: JobResult(key=key, status="skipped") for key in skipped}
@@ -381,6 +469,21 @@ def _run(options: RunOptions, project: Project, errors: Console) -> int:
             results[result.key] = result
             bar.advance(by_key[result.key], result)
 
+    versions = {
+        j.key: list((previous.get(j.key) or {}).get("versions", []))
+        if results[j.key].status != "skipped"
+        else None
+        for j in jobs
+    }
+    for job in jobs:
+        result = results[job.key]
+        if job.freeze and result.status == "built":
+            try:
+                versions[job.key].append(freeze(job, result.outputs, year_dir).record())
+            except OSError as exc:
+                results[job.key] = replace(
+                    result, status="failed", error=f"could not keep the final version: {exc}"
+                )
     inputs = {"data_files": data_files(ds.root, ds.files), "snapshot": snapshot.name}
     commit = None if project.packaged else git_commit(project.root)
     entries = [
@@ -391,6 +494,7 @@ def _run(options: RunOptions, project: Project, errors: Console) -> int:
             inputs=inputs,
             commit=commit,
             previous=previous.get(j.key),
+            versions=versions[j.key],
         )
         for j in jobs
     ]
@@ -428,6 +532,8 @@ def _run(options: RunOptions, project: Project, errors: Console) -> int:
         synthetic=synthetic,
     )
     console.print(summary_table([(j, results[j.key]) for j in jobs], year_dir))
+    for note in version_notes:
+        console.print(f"note: {note}", markup=False, highlight=False)
     failed = [j.key for j in jobs if results[j.key].status == "failed"]
     console.print(
         f"{len(jobs) - len(skipped) - len(failed)} built, {len(failed)} failed, "
@@ -444,6 +550,7 @@ def describe(registry: Sequence[PackKind] | None = None, project: Project | None
     project = project or find_project()
     registry = default_packs(project) if registry is None else registry
     lines = [f"Project: {project.root} (found by {project.found_by})"]
+    params = None
     try:
         params = load_parameters(project.parameters_dir)
     except QvError as exc:
@@ -470,4 +577,24 @@ def describe(registry: Sequence[PackKind] | None = None, project: Project | None
             injected = " (set by qv)" if p.name in INJECTED[kind.scope] else ""
             help_text = f"  # {p.help}" if p.help else ""
             lines.append(f"        {typed} = {p.default}{help_text}{injected}")
+        sections = [EXECUTIVE_SUMMARY, *pack_headings(kind.notebook)]
+        lines.append(f"      commentary sections (## Heading): {'; '.join(sections)}")
+    if params is not None:
+        lines += ["", f"Figures commentary may quote ({{{{ name }}}}; {COMMENTARY_LAYOUT}):"]
+        lines += _figure_lines("trust packs and briefs", VALUE_DOCS, params.region)
+        lines += _figure_lines("the region overview", REGION_VALUE_DOCS, params.region)
     return "\n".join(lines)
+
+
+#: Where commentary files go, in words (``qv list``).
+COMMENTARY_LAYOUT = "files in <data>/commentary/<YYYY-YY>/<ODS or region>/<pack file>.md"
+
+
+def _figure_lines(what: str, docs: dict[str, str], region: RegionConfig) -> list[str]:
+    lines = [f"  {what}:"]
+    for name, description in docs.items():
+        lines.append(f"    {name:<34} {description}")
+    bands = ", ".join(value_key(b) for b in region.risk.band_names())
+    outcomes = ", ".join(value_key(o) for o in NTS_OUTCOMES)
+    lines.append(f"    (<band>: {bands}; <outcome>: {outcomes})")
+    return lines

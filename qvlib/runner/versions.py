@@ -20,13 +20,18 @@ no record (a lost manifest) still counts, as a version whose inputs are unknown.
 from __future__ import annotations
 
 import datetime as dt
+import os
 import re
+import shutil
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from qvlib.commentary import DocumentControl, SignOff
+
+if TYPE_CHECKING:
+    from qvlib.runner.plan import Job
 
 _FROZEN_RE = re.compile(r"^(?P<stem>.+)\.v(?P<version>[1-9][0-9]*)$")
 
@@ -209,3 +214,55 @@ def decide(
             "it off)",
         )
     return Decision(signed, freeze=True)
+
+
+def decide_jobs(
+    jobs: Iterable[Job],
+    previous: Mapping[str, Mapping[str, Any]],
+    year_dir: Path,
+    as_at: dt.date,
+    identity: Mapping[str, DocumentControl] | DocumentControl,
+) -> tuple[list[Job], list[str]]:
+    """Each job with the document state it builds (:func:`decide`), and the notes to report.
+
+    ``identity`` is the region's issuer, contact and marking, or a mapping of job key to one
+    where a job has its own (a CQC request's marking).
+    """
+    from qvlib.runner.plan import with_document
+
+    decided, notes = [], []
+    for job in jobs:
+        records = (previous.get(job.key) or {}).get("versions", [])
+        finals = finals_of([job.output], year_dir, records)
+        own = identity.get(job.key) if isinstance(identity, Mapping) else identity
+        sign_off = job.commentary.sign_off if job.commentary else None
+        decision = decide(sign_off, finals, job.fingerprint, as_at, own)
+        if decision.note:
+            notes.append(f"{job.key}: {decision.note}")
+        decided.append(with_document(job, decision.document, decision.freeze))
+    return decided, notes
+
+
+def freeze(job: Job, outputs: Iterable[Path], year_dir: Path) -> Final:
+    """Keep read-only copies of a final build's outputs as its frozen version.
+
+    Raises
+    ------
+    FileExistsError
+        If a frozen file is already there: a frozen version is never written twice.
+    """
+    document = job.document
+    files = []
+    for output in outputs:
+        target = frozen_name(Path(output), document.version)
+        with open(target, "xb") as out, open(output, "rb") as source:
+            shutil.copyfileobj(source, out)
+        os.chmod(target, 0o444)
+        files.append(target.relative_to(year_dir).as_posix())
+    return Final(
+        document.version,
+        job.content_fingerprint,
+        tuple(files),
+        document.approved_by,
+        document.approved_on,
+    )

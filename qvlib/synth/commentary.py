@@ -32,7 +32,7 @@ as_at: {as_at}
 As at {{{{ as_at }}}}, {{{{ trust.name }}}} has {{{{ open_risks.total }}}} open education and
 training risks ({{{{ open_risks.extreme }}}} extreme, {{{{ open_risks.high }}}} high).  The GMC
 National Training Survey {{{{ nts.year }}}} gave {{{{ nts.red }}}} red and {{{{ nts.green }}}}
-green outcomes, and the CQC's overall rating is *{{{{ cqc.overall }}}}* (published
+green outcomes, and the CQC rates the trust {{{{ cqc.overall }}}} overall (published
 {{{{ cqc.published }}}}).
 
 The panel asks the trust to come to the meeting ready to discuss:

@@ -369,12 +369,19 @@ def gen_meetings(
 ) -> None:
     """Who attended each annual review (made-up names) and what it agreed, with progress."""
     rng = rng_for(seed, trust.code, "meetings")
+    # One person per role, the same at every meeting; the region's people are the same at
+    # every trust's review, and nobody holds two roles.
+    everyone = [f"{first} {family}" for first in text.FIRST_NAMES for family in text.FAMILY_NAMES]
+    regional = region.attendees.regional
+    people = rng_for(seed, "region", "people").choice(everyone, size=len(regional), replace=False)
+    others = [name for name in everyone if name not in set(people)]
+    people = [*people, *rng.choice(others, size=len(region.attendees.trust), replace=False)]
     for visit_id, day in reviews:
-        sides = [("region", r) for r in region.attendees.regional]
+        sides = [("region", r) for r in regional]
         sides += [("trust", r) for r in region.attendees.trust]
         away = set(rng.choice(len(sides), size=int(rng.integers(0, 3)), replace=False).tolist())
         for index, (side, role) in enumerate(sides):
-            name = f"{pick(rng, text.FIRST_NAMES)} {pick(rng, text.FAMILY_NAMES)}"
+            name = str(people[index])
             attendance = "apologies" if index in away else "attended"
             attendees.add(
                 visit_id=visit_id, organisation=side, role=role, name=name, attendance=attendance

@@ -68,10 +68,10 @@ def test_one_typed_parameters_cell_with_help(path):
     assert assignments and len(assignments) == len(tree.body), "only typed assignments"
     names = {a.target.id for a in assignments}
     if path.stem == "region_overview":
-        # The region pack covers every trust: the runner injects only these two.
-        assert names == {"review_year", "as_at", "data"}
+        # The region pack covers every trust: the runner injects only these.
+        assert names == {"review_year", "as_at", "data", "commentary"}
     else:
-        assert {"trust_code", "review_year", "as_at", "data"} <= names
+        assert {"trust_code", "review_year", "as_at", "data", "commentary"} <= names
     for line in tagged[0].source.splitlines():
         if ":" in line and "=" in line:
             assert "#" in line, f"{path.name}: parameter without a help comment: {line}"

@@ -225,7 +225,15 @@ def test_notebook_without_parameters_cell_is_an_error(tmp_path):
 
 def test_notebook_parameters_are_read_with_types_and_help():
     found = notebook_parameters(FIXTURES / "brief.ipynb")
-    assert list(found) == ["trust_code", "review_year", "as_at", "data", "site", "specialty"]
+    assert list(found) == [
+        "trust_code",
+        "review_year",
+        "as_at",
+        "data",
+        "site",
+        "specialty",
+        "commentary",
+    ]
     assert found["site"].type == "str"
     assert found["site"].default == '"Site r1"'
     assert found["site"].help == "site of the clinical learning environment"
@@ -320,6 +328,10 @@ def test_describe_lists_trusts_packs_and_parameters(project):
     assert "brief: Brief, one per clinical learning environment whose open risks call" in text
     assert 'site: str = "Site r1"  # site of the clinical learning environment (set by qv)' in text
     assert "ghost.ipynb: not written yet" in text
+    # What a commentary file of each pack may say.
+    assert "commentary sections (## Heading): Executive summary" in text
+    assert "Figures commentary may quote" in text
+    assert "    funding.utilisation " in text and "(<band>: low, moderate, high, extreme;" in text
 
 
 # --- planning and fingerprints ----------------------------------------------------------------
@@ -401,12 +413,14 @@ def test_plan_lays_out_outputs_and_injects_parameters(tmp_path):
         "data": str(tmp_path / "snap"),
         "site": "Site r2",
         "specialty": "Surgery",
+        "commentary": "",
     }
     assert by_key["region"].output == year / "region.html"
     assert by_key["region"].parameters == {
         "review_year": "2025/26",
         "as_at": "2026-03-31",
         "data": str(tmp_path / "snap"),
+        "commentary": "",
     }
     assert len({j.fingerprint for j in jobs}) == len(jobs)
     assert [j.fingerprint for j in plan(tmp_path)] == [j.fingerprint for j in jobs]
