@@ -100,7 +100,7 @@ def test_cqc_severity_is_a_setting(sample):
     )
     review = _review(sample, region)
     overall = next(f for f in review.findings if f.key == "cqc.overall")
-    assert overall.severity == "watch" and "good" in overall.text
+    assert overall.severity == "watch" and "CQC overall rating: Good" in overall.text
 
 
 def test_funding_utilisation_severity_follows_the_configured_bands(sample):
