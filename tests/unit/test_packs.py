@@ -304,3 +304,27 @@ def test_a_final_pack_shows_who_approved_it_and_when_and_no_draft_mark():
     assert 'class="qv-draft-mark"' not in page and "[DRAFT]" not in page
     assert "Version 3, approved by Head of Quality &lt;Wessex&gt; on 20 Oct 2025" in page
     assert '<meta content="final" name="qv-status"/>' in page
+
+
+def test_every_chart_shows_its_static_svg_in_place_until_the_live_one_is_drawn(page):
+    figures = re.findall(r'<figure [^>]*class="qv-chart".*?</figure>', page, re.S)
+    assert len(figures) == 2
+    for figure in figures:
+        static = re.search(r'<div class="qv-chart-static">(<svg\b[^>]*>)', figure)
+        assert static, "a chart without its static SVG"
+        assert "xmlns" not in static.group(1) and "viewBox=" in static.group(1)
+        assert figure.index("qv-chart-static") < figure.index("qv-chart-view")
+    assert ">Exception reports</text>" in figures[0]
+    markup = re.sub(r"<script\b.*?</script>", "", page, flags=re.S)
+    assert "xmlns" not in markup and "http://" not in page
+    assert 'figure.className += " qv-chart-live"' in page  # drawn: the static one is hidden
+    assert "@media screen { .qv-chart-live .qv-chart-static { display: none; } }" in page
+
+
+def test_a_chart_output_without_a_static_svg_tells_readers_without_javascript():
+    spec = {"mark": "bar", "title": "T", "data": {"values": [{"a": 1}]}}
+    data = {"application/vnd.vegalite.v5+json": spec, "text/plain": "Chart: T"}
+    cell = new_code_cell("chart", outputs=[new_output("display_data", data=data)])
+    page = packs.PackExporter().render(new_notebook(cells=[cell]), synthetic=False, **HEADER)
+    assert 'class="qv-chart-static"' not in page
+    assert "<noscript><p>This chart is drawn by JavaScript: open the pack in a web browser" in page
