@@ -345,6 +345,19 @@ def _svg_base64(svg: str | list[str]) -> str:
     return base64.b64encode(text.encode("utf-8")).decode("ascii")
 
 
+def _css_string(value: Any) -> str:
+    """``value`` as a double-quoted CSS string: every character but ASCII letters, digits and
+    spaces written as a hexadecimal escape, so no value can end the string or the style sheet.
+
+    Each escape ends with a space, which CSS reads as part of the escape (so a space after it
+    in the value is kept).
+    """
+    kept = (
+        c if c.isascii() and (c.isalnum() or c == " ") else f"\\{ord(c):x} " for c in str(value)
+    )
+    return '"' + "".join(kept) + '"'
+
+
 def _label(key: str) -> str:
     return key.replace("_", " ").capitalize()
 
@@ -465,6 +478,7 @@ class PackExporter:
         )
         self._exporter.display_data_priority = list(DISPLAY_PRIORITY)
         self._exporter.register_filter("svg_base64", _svg_base64)
+        self._exporter.register_filter("css_string", _css_string)
 
     @staticmethod
     def prepare() -> None:
