@@ -27,6 +27,9 @@ DOCUMENTED = (
     "briefs",
     "tables",
     "metrics.asat",
+    "cache",
+    "static_charts",
+    "printing",
 )
 
 
