@@ -136,3 +136,13 @@ def test_a_chart_font_without_arial_metrics_is_warned_about(chromium, tmp_path, 
     [record] = caplog.records
     assert "no font with Arial's metrics" in record.getMessage()
     assert "apt-get install fonts-liberation" in record.getMessage()
+
+
+def test_qv_render_pdf_writes_the_page_and_its_pdf(sample_build, chromium, tmp_path, qv_cli):
+    executed = sample_build / "RHM" / "executed" / "annual-review-pack.ipynb"
+    out = tmp_path / "annual.html"
+    result = qv_cli("render", str(executed), "-o", str(out), "--pdf")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == f"wrote {out}\nwrote {out.with_suffix('.pdf')}\n"
+    text = _words(PdfReader(out.with_suffix(".pdf")).pages[0].extract_text())
+    assert "Annual education quality review" in text and "Page 1 of" in text

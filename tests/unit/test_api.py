@@ -30,6 +30,7 @@ DOCUMENTED = (
     "cache",
     "static_charts",
     "printing",
+    "render",
 )
 
 
