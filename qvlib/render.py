@@ -14,6 +14,9 @@ data period, the national publications known at the as-at date, the trust's data
 and the notebook it was rendered from instead, so its header differs from the built pack's in
 those lines only.  A CQC response bundle renders as its summary page (the zip is made by ``qv
 reviews``).
+
+:class:`QvPackExporter` offers the same to nbconvert: ``jupyter nbconvert --to qv_pack
+EXECUTED.ipynb`` (registered as an ``nbconvert.exporters`` entry point).
 """
 
 from __future__ import annotations
@@ -24,6 +27,8 @@ from pathlib import Path
 from typing import Any
 
 import nbformat
+from nbconvert.exporters import Exporter
+from traitlets import Unicode, default
 
 import qvlib
 from qvlib import display
@@ -203,3 +208,39 @@ def render_notebook(
     from qvlib.printing import print_pdfs
 
     return [target, *print_pdfs([target])]
+
+
+class QvPackExporter(Exporter):
+    """nbconvert's ``qv_pack`` format: ``jupyter nbconvert --to qv_pack EXECUTED.ipynb`` writes
+    the page ``qv render`` writes (``EXECUTED.html``).  ``--QvPackExporter.data=DIR`` names the
+    data the notebook read if the folder or snapshot it names is gone.
+
+    Examples
+    --------
+    >>> from nbconvert.exporters import get_exporter
+    >>> get_exporter("qv_pack") is QvPackExporter, QvPackExporter().file_extension
+    (True, '.html')
+    """
+
+    output_mimetype = "text/html"
+    data = Unicode("", help="the data the notebook read, if the one it names is gone").tag(
+        config=True
+    )
+
+    @default("file_extension")
+    def _file_extension_default(self) -> str:
+        return ".html"
+
+    def from_notebook_node(
+        self, nb: nbformat.NotebookNode, resources: dict | None = None, **kw: Any
+    ) -> tuple[str, dict]:
+        """The pack page of ``nb``, whose file nbconvert names in ``resources``."""
+        from qvlib.packs import PackExporter
+
+        resources = self._init_resources(resources)
+        where = resources.get("metadata", {})
+        if not where.get("name"):
+            raise QvError("the qv_pack format needs the notebook's file: convert a file")
+        path = Path(where.get("path") or ".") / f"{where['name']}.ipynb"
+        details = pack_details(path, data=self.data or None)
+        return PackExporter().render(nb, **details), resources

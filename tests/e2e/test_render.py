@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -79,3 +81,31 @@ def test_gone_data_exits_2_naming_it_and_data_gives_it_back(sample_build, tmp_pa
     result = qv_cli("render", str(moved), "--data", str(snapshot))
     assert result.returncode == 0, result.stderr
     assert "SYNTHETIC DATA" in moved.with_suffix(".html").read_text(encoding="utf-8")
+
+
+def _nbconvert(*args: str, cwd: Path) -> subprocess.CompletedProcess:
+    jupyter = Path(sys.executable).with_name("jupyter")
+    return subprocess.run(
+        [str(jupyter), "nbconvert", *args], cwd=cwd, capture_output=True, text=True, timeout=600
+    )
+
+
+def test_nbconvert_to_qv_pack_writes_what_qv_render_writes(sample_build, tmp_path, qv_cli):
+    executed = tmp_path / "annual-review-pack.ipynb"
+    executed.write_bytes((sample_build / "RHM" / "executed" / executed.name).read_bytes())
+    result = qv_cli("render", str(executed), "-o", str(tmp_path / "by-qv.html"))
+    assert result.returncode == 0, result.stderr
+    result = _nbconvert("--to", "qv_pack", executed.name, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "annual-review-pack.html").read_bytes() == (
+        tmp_path / "by-qv.html"
+    ).read_bytes()
+
+
+def test_plain_nbconvert_html_shows_every_chart_as_its_static_svg(sample_build, tmp_path):
+    executed = sample_build / "RHM" / "executed" / "desktop-review-dashboard.ipynb"
+    charts = executed.read_text(encoding="utf-8").count('"application/vnd.vegalite.v5+json"')
+    assert charts > 0
+    result = _nbconvert("--to", "html", "--stdout", str(executed), cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.count('src="data:image/svg+xml;base64,') == charts
