@@ -29,6 +29,7 @@ import logging
 import os
 import shutil
 from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from qvlib.cache import write_atomic
@@ -125,10 +126,11 @@ def print_pdfs(paths: Iterable[str | Path], *, chromium: str | None = None) -> l
 
     Notes
     -----
-    Starts Playwright's driver and Chromium as child processes and stops them before
-    returning; it starts no thread that outlives the call, so a process may fork after it.
-    Uses Playwright's synchronous API, so it cannot run inside a running asyncio loop (call it
-    from a script, the command line or a worker, not from a notebook cell).
+    Playwright's synchronous API refuses to run in a thread where an asyncio loop runs (a
+    notebook's kernel, or another Playwright session), so the printing runs in a thread of its
+    own: this works from a script, a worker or a notebook cell alike.  That thread, Playwright's
+    driver and Chromium (child processes) all end before the call returns, so a process may
+    fork after it.
 
     Examples
     --------
@@ -148,6 +150,12 @@ def print_pdfs(paths: Iterable[str | Path], *, chromium: str | None = None) -> l
     if not pages:
         return []
     executable = chromium or chromium_path()
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="qv-print") as thread:
+        return thread.submit(_print_all, pages, executable).result()
+
+
+def _print_all(pages: list[Path], executable: str) -> list[Path]:
+    """Print ``pages`` with one Chromium (in a thread where no asyncio loop runs)."""
     from playwright.sync_api import Error as PlaywrightError
     from playwright.sync_api import sync_playwright
 

@@ -146,3 +146,11 @@ def test_qv_render_pdf_writes_the_page_and_its_pdf(sample_build, chromium, tmp_p
     assert result.stdout == f"wrote {out}\nwrote {out.with_suffix('.pdf')}\n"
     text = _words(PdfReader(out.with_suffix(".pdf")).pages[0].extract_text())
     assert "Annual education quality review" in text and "Page 1 of" in text
+
+
+def test_printing_works_where_an_asyncio_loop_runs(browser, chromium, tmp_path):
+    """The session's `browser` keeps Playwright's asyncio loop running in this thread, as a
+    notebook's kernel runs one: printing still works (it runs in a thread of its own)."""
+    page = tmp_path / "pack.html"
+    page.write_text("<h1>Risks</h1>", encoding="utf-8")
+    assert printing.print_pdfs([page], chromium=chromium) == [page.with_suffix(".pdf")]
