@@ -4,9 +4,11 @@
 template (``qvlib/templates/qv_pack``), so the template is compiled once per process and each
 notebook renders in tens of milliseconds.  Before rendering it removes what a reader must not
 see (code, prompts, ``parameters`` and papermill's ``injected-parameters`` cells, stderr) and
-turns every Vega-Lite output into a chart placeholder with an id derived from the cell and
-output index.  After rendering it adds a contents list built from the level-2 headings and,
-when the page has charts, the Vega, Vega-Lite and vega-embed JavaScript once.
+turns every Vega-Lite output into a chart figure with an id derived from the cell and output
+index.  After rendering it adds a contents list built from the level-2 headings, each chart's
+static SVG (from the output bundle, :mod:`qvlib.static_charts`) inline in its figure, where it
+shows until vega-embed draws the live chart and in print, and, when the page has charts, the
+Vega, Vega-Lite and vega-embed JavaScript once.
 
 The JavaScript comes from ``vl_convert.javascript_bundle()``.  Building it takes seconds, so it
 is built once per vl-convert version in a short-lived subprocess (vl-convert's JavaScript engine
