@@ -22,7 +22,7 @@ QV_ARGS = $(if $(DATA),--data $(DATA)) --out $(OUT) $(if $(YEAR),--year $(YEAR))
           $(if $(REQUEST),--request $(REQUEST)) $(foreach t,$(TRUST),--trust $(t)) \
           $(if $(FORCE),--force)
 
-.PHONY: help venv reviews dashboards annual cqc briefs validate lab test lint docs tutorial bench \
+.PHONY: help venv reviews pdf dashboards annual cqc briefs validate lab test lint docs tutorial bench \
         sample-data clean
 
 help: ## Show this help
@@ -55,6 +55,9 @@ annual: $(STAMP) ## Build only the annual education quality review packs
 
 cqc: $(STAMP) ## Build only the CQC response bundles (REQUEST=file.yaml answers a CQC request)
 	$(BIN)/qv reviews $(QV_ARGS) --pack cqc-response-bundle
+
+pdf: $(STAMP) ## Build every pack and print each HTML pack to an A4 PDF beside it
+	$(BIN)/qv reviews $(QV_ARGS) --pdf
 
 briefs: $(STAMP) ## Build only the visit briefs (triggered and learner/educator)
 	$(BIN)/qv reviews $(QV_ARGS) --pack triggered-visit-brief --pack learner-educator-visit-brief

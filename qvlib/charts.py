@@ -9,7 +9,8 @@ identity palette through one registered altair theme (``"nhs"``), and the semant
 
 Importing this module enables the theme and the ``"qv"`` renderer (:func:`enable_pack_rendering`):
 a displayed chart becomes a Vega-Lite JSON output that JupyterLab draws natively and that
-:class:`qvlib.packs.PackExporter` turns into an offline, interactive chart in a pack.
+:class:`qvlib.packs.PackExporter` turns into an offline, interactive chart in a pack, plus the
+same chart as a static SVG (:mod:`qvlib.static_charts`) for readers without JavaScript and print.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ import pandas as pd
 
 from qvlib import display
 from qvlib.schemas import CQC_KEY_QUESTIONS, CQC_RATINGS, NTS_OUTCOMES
+from qvlib.static_charts import static_svg
 from qvlib.tables import Html, show_note
 
 COLOURS_FILE = Path(__file__).parent / "data" / "nhs_colours.json"
@@ -150,14 +152,27 @@ def _chart_text(spec: dict) -> str:
 
 
 def pack_renderer(spec: dict, **metadata: Any) -> dict[str, Any]:
-    """Altair renderer: the Vega-Lite spec as JSON plus a one-line text fallback.
+    """Altair renderer: the Vega-Lite spec as JSON, its static SVG and a one-line text fallback.
 
-    No HTML and no script: JupyterLab draws the JSON itself, and the pack exporter embeds it
-    offline.  ``$schema`` is dropped because it is a URL and the version is implied by the
-    bundled Vega-Lite.
+    No HTML and no script: JupyterLab draws the JSON itself (it prefers it to the SVG), the
+    pack exporter embeds it offline and shows the SVG until the live chart is drawn, and
+    without JavaScript (print, a locked-down viewer, plain nbconvert) the SVG is the chart.
+    The SVG is drawn here, in the kernel, by :func:`qvlib.static_charts.static_svg` (cached).
+    ``$schema`` is dropped because it is a URL and the version is implied by the bundled
+    Vega-Lite.
+
+    >>> bundle = pack_renderer({"mark": "bar", "title": "Open risks",
+    ...                         "data": {"values": [{"n": 3}]},
+    ...                         "encoding": {"x": {"field": "n", "type": "quantitative"}}})
+    >>> sorted(bundle), bundle["text/plain"]
+    (['application/vnd.vegalite.v5+json', 'image/svg+xml', 'text/plain'], 'Chart: Open risks')
     """
     body = {k: v for k, v in spec.items() if k != "$schema"}
-    return {VEGALITE_MIMETYPE: body, "text/plain": _chart_text(body)}
+    return {
+        VEGALITE_MIMETYPE: body,
+        "image/svg+xml": static_svg(body),
+        "text/plain": _chart_text(body),
+    }
 
 
 def enable_pack_rendering() -> None:

@@ -1,10 +1,11 @@
-"""The ``qv`` command line: ``reviews``, ``validate``, ``sample-data`` and ``list``.
+"""The ``qv`` command line: ``reviews``, ``render``, ``validate``, ``sample-data`` and ``list``.
 
 The CLI only parses arguments, configures logging and turns :class:`~qvlib.errors.QvError`
 into a message and an exit code; the work happens in the library.  Exit codes: 0 success,
 1 some packs failed, 2 bad parameters or data (nothing was built).
 
-Paths typed on the command line (``--data``, ``--out``, ``--project``, ``qv validate DIR``) are
+Paths typed on the command line (``--data``, ``--out``, ``--project``, ``qv validate DIR``,
+``qv render NOTEBOOK -o OUT``) are
 taken from the current folder, as in every command-line tool, and made absolute here; the
 project (:mod:`qvlib.project`) is found once and handed to everything the command starts.
 """
@@ -98,6 +99,11 @@ def _parser() -> argparse.ArgumentParser:
     )
     reviews.add_argument("--force", action="store_true", help="rebuild packs that are up to date")
     reviews.add_argument(
+        "--pdf",
+        action="store_true",
+        help="also print each HTML pack to an A4 PDF beside it (headless Chromium)",
+    )
+    reviews.add_argument(
         "--scheduler",
         metavar="ADDRESS",
         help="run jobs on a Dask cluster at ADDRESS instead of local processes",
@@ -108,6 +114,36 @@ def _parser() -> argparse.ArgumentParser:
         default="warm",
         help="warm: one kernel per worker reset between notebooks (default); "
         "fresh: papermill's own kernel per notebook",
+    )
+
+    render = sub.add_parser(
+        "render",
+        parents=[common],
+        help="write the pack HTML (and PDF) of an executed pack notebook",
+        description="Write the pack page qv reviews would write for a pack notebook executed by "
+        "qv reviews or papermill: title, trust, as-at date and parameters come from the "
+        "notebook, document controls from the project's parameters.  The header's provenance "
+        "shows the as-at date, dataset, software and notebook (not the run's data period and "
+        "publications, which the notebook does not record).",
+    )
+    render.add_argument(
+        "notebook", type=_from_cwd, metavar="EXECUTED.ipynb", help="an executed pack notebook"
+    )
+    render.add_argument(
+        "-o",
+        "--out",
+        type=_from_cwd,
+        metavar="OUT",
+        help="the HTML file to write (default: the notebook's path with .html)",
+    )
+    render.add_argument(
+        "--pdf", action="store_true", help="also print it to a PDF beside the HTML (Chromium)"
+    )
+    render.add_argument(
+        "--data",
+        type=_from_cwd,
+        metavar="DIR",
+        help="the data the notebook read, if the folder or snapshot it names is gone",
     )
 
     validate = sub.add_parser(
@@ -213,6 +249,12 @@ def _dispatch(args: argparse.Namespace, project: Project) -> int:
         )
         print(f"wrote synthetic dataset to {args.out}")
         return EXIT_OK
+    if args.command == "render":
+        from qvlib.render import render_notebook
+
+        for path in render_notebook(args.notebook, args.out, pdf=args.pdf, data=args.data):
+            print(f"wrote {path}")
+        return EXIT_OK
     if args.command == "list":
         from qvlib.runner import describe
 
@@ -230,6 +272,7 @@ def _dispatch(args: argparse.Namespace, project: Project) -> int:
         as_at=args.as_at,
         jobs=args.jobs,
         force=args.force,
+        pdf=args.pdf,
         request=args.request,
         scheduler=args.scheduler,
         engine=args.engine,

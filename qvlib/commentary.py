@@ -543,8 +543,7 @@ class CommentaryOutput:
         return {
             "file": self.path.name if self.path else None,
             "sha256": self.sha256,
-            "status": self.sign_off.status if self.sign_off else None,
-            "version": self.sign_off.version if self.sign_off else None,
+            "sign_off": self.sign_off.model_dump(mode="json") if self.sign_off else None,
             "sections": [{"heading": h, "html": body} for h, body in self.sections],
         }
 
@@ -600,6 +599,34 @@ def attach(source: Any, path: str | Path | None) -> CommentaryOutput:
         render_sections(commentary, source.values),
         commentary.sha256,
     )
+
+
+def recorded_state(payload: Mapping[str, Any] | None, as_at: dt.date) -> dict[str, Any]:
+    """The document state the commentary in an executed notebook gives a pack built as at
+    ``as_at`` (for ``qv render``, which has no record of earlier versions): its sign-off when
+    final for that date, else a draft of its version.
+
+    >>> final = {"sign_off": {"status": "final", "version": 2, "approved_by": "HoQ",
+    ...                       "approved_on": "2026-04-21", "as_at": "2026-03-31"}}
+    >>> recorded_state(final, dt.date(2026, 3, 31))["status"]
+    'final'
+    >>> recorded_state(final, dt.date(2025, 10, 14))
+    {'status': 'draft', 'version': 2}
+    >>> recorded_state(None, dt.date(2025, 10, 14))
+    {'status': 'draft', 'version': 1}
+    """
+    fields = (payload or {}).get("sign_off")
+    if not fields:
+        return {"status": "draft", "version": 1}
+    sign_off = SignOff(**fields)
+    if sign_off.status == "final" and sign_off.as_at == as_at:
+        return {
+            "status": "final",
+            "version": sign_off.version,
+            "approved_by": sign_off.approved_by,
+            "approved_on": sign_off.approved_on,
+        }
+    return {"status": "draft", "version": sign_off.version}
 
 
 @dataclass(frozen=True)

@@ -4,9 +4,11 @@
 template (``qvlib/templates/qv_pack``), so the template is compiled once per process and each
 notebook renders in tens of milliseconds.  Before rendering it removes what a reader must not
 see (code, prompts, ``parameters`` and papermill's ``injected-parameters`` cells, stderr) and
-turns every Vega-Lite output into a chart placeholder with an id derived from the cell and
-output index.  After rendering it adds a contents list built from the level-2 headings and,
-when the page has charts, the Vega, Vega-Lite and vega-embed JavaScript once.
+turns every Vega-Lite output into a chart figure with an id derived from the cell and output
+index.  After rendering it adds a contents list built from the level-2 headings, each chart's
+static SVG (from the output bundle, :mod:`qvlib.static_charts`) inline in its figure, where it
+shows until vega-embed draws the live chart and in print, and, when the page has charts, the
+Vega, Vega-Lite and vega-embed JavaScript once.
 
 The JavaScript comes from ``vl_convert.javascript_bundle()``.  Building it takes seconds, so it
 is built once per vl-convert version in a short-lived subprocess (vl-convert's JavaScript engine
@@ -27,12 +29,10 @@ import html
 import importlib.metadata
 import json
 import logging
-import os
 import re
 import string
 import subprocess
 import sys
-import tempfile
 from collections.abc import Mapping
 from functools import cache
 from pathlib import Path
@@ -43,8 +43,10 @@ from nbconvert import HTMLExporter
 
 import qvlib
 from qvlib import commentary, display
+from qvlib.cache import cache_dir, write_atomic
 from qvlib.commentary import EXECUTIVE_SUMMARY, DocumentControl
 from qvlib.errors import QvError
+from qvlib.static_charts import vegalite_version
 
 log = logging.getLogger(__name__)
 
@@ -101,6 +103,11 @@ _START_TAG_RE = re.compile(r"<([a-zA-Z][^\s/>]*)([^>]*)>")
 _EXTERNAL = r"(?!data:)[a-z][a-z0-9+.-]*:|[/\\]{2}"
 _EXTERNAL_RE = re.compile(_EXTERNAL, re.I)
 _CSS_EXTERNAL_RE = re.compile(rf"@import|url\(\s*[\"']?\s*(?:{_EXTERNAL})", re.I)
+_STATIC_RE = re.compile(r"<!--qv:static-chart:(\d+)-->")
+_XMLNS_RE = re.compile(r"""\s+xmlns(?::[\w.-]+)?\s*=\s*(?:"[^"]*"|'[^']*')""")
+#: Shown, instead of a chart, by a pack read without JavaScript when the notebook's output has
+#: no static picture of the chart (a notebook executed before charts carried one).
+_NEEDS_JAVASCRIPT = "This chart is drawn by JavaScript: open the pack in a web browser to see it."
 _BUNDLE_FORMAT = 1
 _EMBED_OPTIONS = {"actions": False, "mode": "vega-lite", "renderer": "svg"}
 _EMBED_SCRIPT = (
@@ -108,7 +115,11 @@ _EMBED_SCRIPT = (
     f"  var options = {json.dumps(_EMBED_OPTIONS, sort_keys=True)};\n"
     """  document.querySelectorAll("script.qv-chart-spec").forEach(function (el) {
     var target = document.getElementById(el.getAttribute("data-target"));
-    vegaEmbed(target, JSON.parse(el.textContent), options).catch(function (err) {
+    var figure = target.parentNode;
+    vegaEmbed(target, JSON.parse(el.textContent), options).then(function () {
+      figure.className += " qv-chart-live";
+    }).catch(function (err) {
+      if (figure.querySelector(".qv-chart-static")) return;  // the static chart stays
       target.className += " qv-chart-failed";
       target.textContent = "This chart could not be drawn: " + err;
     });
@@ -118,40 +129,14 @@ _EMBED_SCRIPT = (
 _BUILD_BUNDLE = """
 import sys
 import vl_convert
-wanted = sys.argv[1]
-version = wanted if wanted in vl_convert.get_vegalite_versions() else None
+version = sys.argv[1] or None
 sys.stdout.buffer.write(vl_convert.javascript_bundle(vl_version=version).encode("utf-8"))
 """
 
 
-def _vegalite_version() -> str:
-    """Vega-Lite ``major.minor`` that the installed altair writes (e.g. ``6.4``)."""
-    import altair as alt
-
-    return ".".join(alt.SCHEMA_VERSION.lstrip("v").split(".")[:2])
-
-
-def cache_dir() -> Path:
-    """Directory for the cached JavaScript bundle.
-
-    ``$QV_CACHE_DIR`` when set; inside the virtual environment when running in one (so that
-    rebuilding the venv clears it); else ``~/.cache/qv``.
-
-    >>> from unittest import mock
-    >>> with mock.patch.dict("os.environ", {"QV_CACHE_DIR": "/srv/cache/qv"}):
-    ...     cache_dir()
-    PosixPath('/srv/cache/qv')
-    """
-    if os.environ.get("QV_CACHE_DIR"):
-        return Path(os.environ["QV_CACHE_DIR"])
-    if sys.prefix != sys.base_prefix:
-        return Path(sys.prefix) / "var" / "cache" / "qv"
-    return Path.home() / ".cache" / "qv"
-
-
 def _bundle_path() -> Path:
     vlc = importlib.metadata.version("vl-convert-python")
-    return cache_dir() / f"vega-bundle-vlc{vlc}-vl{_vegalite_version()}-f{_BUNDLE_FORMAT}.js"
+    return cache_dir() / f"vega-bundle-vlc{vlc}-vl{vegalite_version()}-f{_BUNDLE_FORMAT}.js"
 
 
 def _make_inert(js: str) -> str:
@@ -183,7 +168,7 @@ def vega_bundle() -> str:
         return path.read_text(encoding="utf-8")
     log.info("building the Vega JavaScript bundle (once per vl-convert version) in %s", path)
     result = subprocess.run(
-        [sys.executable, "-c", _BUILD_BUNDLE, _vegalite_version()],
+        [sys.executable, "-c", _BUILD_BUNDLE, vegalite_version() or ""],
         capture_output=True,
         check=False,
         timeout=600,
@@ -194,12 +179,7 @@ def vega_bundle() -> str:
             + result.stderr.decode("utf-8", "replace").strip()[-2000:]
         )
     js = _make_inert(result.stdout.decode("utf-8"))
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".vega-bundle-", suffix=".tmp")
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        fh.write(js)
-    os.chmod(tmp, 0o644)
-    os.replace(tmp, path)
+    write_atomic(path, js)
     return js
 
 
@@ -209,7 +189,9 @@ def _json_for_script(value: Any) -> str:
     return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
-def _chart_html(spec: Mapping[str, Any], chart_id: str) -> str:
+def _chart_html(spec: Mapping[str, Any], chart_id: str, static_index: int | None) -> str:
+    """A chart's figure: a placeholder for static SVG number ``static_index`` (if any), the
+    live chart's target, and its spec."""
     body = {k: v for k, v in spec.items() if k != "$schema"}
     title = body.get("title", "")
     if isinstance(title, dict):
@@ -217,12 +199,29 @@ def _chart_html(spec: Mapping[str, Any], chart_id: str) -> str:
     if isinstance(title, list):
         title = " ".join(map(str, title))
     label = html.escape(str(title or body.get("description") or "Chart"))
+    if static_index is None:
+        static = f"<noscript><p>{_NEEDS_JAVASCRIPT}</p></noscript>"
+    else:
+        static = f'<div class="qv-chart-static"><!--qv:static-chart:{static_index}--></div>'
     return (
-        f'<figure class="qv-chart" aria-label="{label}">'
+        f'<figure class="qv-chart" aria-label="{label}">{static}'
         f'<div class="qv-chart-view" id="{chart_id}"></div>'
         f'<script type="application/json" class="qv-chart-spec" data-target="{chart_id}">'
         f"{_json_for_script(body)}</script></figure>"
     )
+
+
+def _inline_svg(svg: str | list[str]) -> str:
+    """An SVG document as markup inside HTML: its root's ``xmlns`` declarations dropped.
+
+    The HTML parser puts an ``<svg>`` element in the SVG namespace by itself, so the
+    declarations (``http://www.w3.org/...`` names, never fetched) are not needed in a page.
+    """
+    text = "".join(svg) if isinstance(svg, list) else svg
+    start = text.index("<svg")
+    end = text.index(">", start)
+    root = _XMLNS_RE.sub("", text[start:end])
+    return root + text[end:]
 
 
 def _vegalite_spec(data: Mapping[str, Any]) -> Mapping[str, Any] | None:
@@ -243,8 +242,19 @@ def _html_cell(cell_id: str, body: str) -> dict[str, Any]:
     }
 
 
-def _commentary(nb: nbformat.NotebookNode) -> dict[str, Any] | None:
-    """The rendered commentary a pack notebook displayed (:func:`qvlib.commentary.attach`)."""
+def commentary_payload(nb: nbformat.NotebookNode) -> dict[str, Any] | None:
+    """The rendered commentary a pack notebook displayed (:func:`qvlib.commentary.attach`):
+    ``file, sha256, sign_off, sections``, or ``None`` when the notebook attached none.
+
+    >>> from nbformat.v4 import new_code_cell, new_notebook, new_output
+    >>> data = {commentary.MIMETYPE: {"sections": []}, "text/plain": "commentary"}
+    >>> cell = new_code_cell("qv.commentary.attach(review, commentary)",
+    ...                      outputs=[new_output("display_data", data=data)])
+    >>> commentary_payload(new_notebook(cells=[cell]))
+    {'sections': []}
+    >>> commentary_payload(new_notebook()) is None
+    True
+    """
     for cell in nb.cells:
         for output in cell.get("outputs", []) if cell.cell_type == "code" else []:
             payload = output.get("data", {}).get(commentary.MIMETYPE)
@@ -324,16 +334,19 @@ def _commentary_html(body: str, labelled: bool = False) -> str:
 
 def _prepare(
     nb: nbformat.NotebookNode, document: DocumentControl
-) -> tuple[nbformat.NotebookNode, int]:
-    """A light copy of ``nb`` holding only what a reader sees, and its number of charts.
+) -> tuple[nbformat.NotebookNode, int, list[str]]:
+    """A light copy of ``nb`` holding only what a reader sees, its number of charts, and the
+    charts' static SVGs (as markup for the page) in placeholder order.
 
     Outputs are rebuilt rather than deep-copied: chart specs (with their data) become short
-    HTML strings, which keeps nbconvert's own copy of the notebook cheap.  The team's
+    HTML strings, which keeps nbconvert's own copy of the notebook cheap.  Static SVGs go in
+    after nbconvert has rendered the page, which spares them its HTML parser.  The team's
     commentary (:mod:`qvlib.commentary`) is placed under its headings.
     """
     cells = []
     charts = 0
-    placer = _Placer(_commentary(nb), document)
+    statics: list[str] = []
+    placer = _Placer(commentary_payload(nb), document)
     seen_headings: list[str] = []
     for ci, cell in enumerate(nb.cells):
         if DROP_TAGS & set(cell.get("metadata", {}).get("tags", [])):
@@ -375,7 +388,11 @@ def _prepare(
                 spec = _vegalite_spec(data)
                 if spec is not None:
                     charts += 1
-                    data = {"text/html": _chart_html(spec, f"qv-chart-{ci}-{oi}")}
+                    index = None
+                    if "image/svg+xml" in data:
+                        index = len(statics)
+                        statics.append(_inline_svg(data["image/svg+xml"]))
+                    data = {"text/html": _chart_html(spec, f"qv-chart-{ci}-{oi}", index)}
                 else:
                     data = {k: v for k, v in data.items() if k in DISPLAY_PRIORITY}
                 # One output kind for results and displays keeps the template simple.
@@ -403,7 +420,7 @@ def _prepare(
         "nbformat": nb.get("nbformat", 4),
         "nbformat_minor": nb.get("nbformat_minor", 5),
     }
-    return nbformat.from_dict(light), charts
+    return nbformat.from_dict(light), charts, statics
 
 
 def _slug(text: str) -> str:
@@ -440,6 +457,19 @@ def _add_contents(page: str) -> str:
 def _svg_base64(svg: str | list[str]) -> str:
     text = "".join(svg) if isinstance(svg, list) else svg
     return base64.b64encode(text.encode("utf-8")).decode("ascii")
+
+
+def _css_string(value: Any) -> str:
+    """``value`` as a double-quoted CSS string: every character but ASCII letters, digits and
+    spaces written as a hexadecimal escape, so no value can end the string or the style sheet.
+
+    Each escape ends with a space, which CSS reads as part of the escape (so a space after it
+    in the value is kept).
+    """
+    kept = (
+        c if c.isascii() and (c.isalnum() or c == " ") else f"\\{ord(c):x} " for c in str(value)
+    )
+    return '"' + "".join(kept) + '"'
 
 
 def _label(key: str) -> str:
@@ -562,6 +592,7 @@ class PackExporter:
         )
         self._exporter.display_data_priority = list(DISPLAY_PRIORITY)
         self._exporter.register_filter("svg_base64", _svg_base64)
+        self._exporter.register_filter("css_string", _css_string)
 
     @staticmethod
     def prepare() -> None:
@@ -618,7 +649,7 @@ class PackExporter:
         QvError
             If the page would reference a URL (see :func:`check_offline`).
         """
-        prepared, charts = _prepare(nb, document)
+        prepared, charts, statics = _prepare(nb, document)
         resources = {
             "qv": {
                 "title": title,
@@ -636,6 +667,7 @@ class PackExporter:
         }
         page, _ = self._exporter.from_notebook_node(prepared, resources=resources)
         page = _add_contents(page)
+        page = _STATIC_RE.sub(lambda m: statics[int(m.group(1))], page)
         # The bundle's text is made URL-free when it is built and cached (see vega_bundle), so
         # only the page is checked: checking 900 kB of JavaScript per page would be slow.
         check_offline(page)

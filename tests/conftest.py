@@ -46,12 +46,25 @@ def _shared_dir(tmp_path_factory) -> Path:
     return base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
 
 
+def _can_print() -> bool:
+    """Whether this machine has a Chromium to print PDFs with; in CI it must have one."""
+    from qvlib.errors import QvError
+    from qvlib.printing import chromium_path
+
+    try:
+        chromium_path()
+    except QvError:
+        return bool(os.environ.get("CI"))
+    return True
+
+
 @pytest.fixture(scope="session")
 def sample_build(tmp_path_factory) -> Path:
     """``qv reviews`` of every pack for every trust from data/sample, built once per session.
 
     Returns the year directory (``<out>/2025-26``).  Whichever worker gets here first builds;
-    the others wait on the lock and reuse the result.
+    the others wait on the lock and reuse the result.  With a Chromium to print with (always in
+    CI), it is ``make pdf``'s run: every HTML pack also has its PDF.
     """
     shared = _shared_dir(tmp_path_factory)
     out = shared / "sample-build"
@@ -59,7 +72,8 @@ def sample_build(tmp_path_factory) -> Path:
         fcntl.flock(lock, fcntl.LOCK_EX)
         done = out / "exit-code"
         if not done.exists():
-            result = run_qv("reviews", "--out", str(out), "--jobs", "2")
+            pdf = ["--pdf"] if _can_print() else []
+            result = run_qv("reviews", "--out", str(out), "--jobs", "2", *pdf)
             (out / "log.txt").write_text(result.stdout + result.stderr)
             done.write_text(str(result.returncode))
     code = int(done.read_text())

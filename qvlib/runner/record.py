@@ -80,14 +80,19 @@ def entry_for(
     commit: str | None,
     previous: Mapping[str, Any] | None,
     versions: list[dict[str, Any]] | None = None,
+    pdf: Path | None = None,
 ) -> dict[str, Any]:
     """The manifest entry of one planned job after this run.
 
     ``versions`` are the pack's frozen final versions (:mod:`qvlib.runner.versions`); a
-    skipped job keeps its previous entry, versions included.
+    skipped job keeps its previous entry, versions included.  ``pdf`` is the PDF printed of
+    the pack in this run (``qv reviews --pdf``), recorded with its SHA-256.
     """
+    printed = None
+    if pdf is not None:
+        printed = {"path": Path(pdf).relative_to(year_dir).as_posix(), "sha256": sha256_file(pdf)}
     if result.status == "skipped" and previous is not None:
-        return {**previous, "status": "skipped"}
+        return {**previous, "status": "skipped", **({"pdf": printed} if printed else {})}
 
     def rel(path: str | Path) -> str:
         return Path(path).relative_to(year_dir).as_posix()
@@ -130,6 +135,7 @@ def entry_for(
             "sha256": job.commentary.sha256,
         },
         "versions": list(versions or []),
+        "pdf": printed,
     }
     if result.status == "failed":
         entry["stale_output"] = job.output.is_file()

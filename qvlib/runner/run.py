@@ -41,6 +41,7 @@ from qvlib.commentary import (
 from qvlib.config import Parameters, RegionConfig, check_review_year, load_parameters
 from qvlib.errors import DataValidationError, QvError
 from qvlib.findings import REGION_VALUE_DOCS, VALUE_DOCS, value_key, value_names
+from qvlib.printing import chromium_path, print_pdfs
 from qvlib.project import Project, find_project
 from qvlib.runner.engine import PREWARM_MODULES, JobResult, WorkerConfig
 from qvlib.runner.executors import make_executor
@@ -82,7 +83,7 @@ _SCOPE_TEXT = {
 class RunOptions:
     """Everything ``qv reviews`` is asked to do.
 
-    The first eleven fields are the command-line options.  ``project`` defaults to
+    The first twelve fields are the command-line options.  ``project`` defaults to
     :func:`qvlib.project.find_project`'s; relative ``data_dir`` and ``out_dir`` are
     taken from it (the CLI passes absolute paths).  ``data_dir`` defaults to
     :func:`qvlib.datasets.default_data_dir`, ``out_dir`` to the project's ``outputs/``.  The
@@ -101,6 +102,7 @@ class RunOptions:
     as_at: str | None = None
     jobs: int | None = None
     force: bool = False
+    pdf: bool = False
     scheduler: str | None = None
     engine: Literal["warm", "fresh"] = "warm"
     request: Path | None = None
@@ -309,6 +311,38 @@ def _commentary_lookup(
     return find
 
 
+def _print_pdfs(
+    jobs: Sequence[Job], results: dict[str, JobResult], errors: Console
+) -> dict[str, Path]:
+    """Print the run's HTML packs to PDF: those built now, and those up to date with no PDF.
+
+    A print that fails marks its job failed (the HTML stays built); the others are printed.
+    """
+    wanted = [
+        j
+        for j in jobs
+        if j.output.suffix == ".html"
+        and (
+            results[j.key].status == "built"
+            or (results[j.key].status == "skipped" and not j.output.with_suffix(".pdf").is_file())
+        )
+    ]
+    try:  # one browser for the whole run
+        return dict(
+            zip([j.key for j in wanted], print_pdfs([j.output for j in wanted]), strict=True)
+        )
+    except QvError:
+        pass  # find which, one by one
+    printed: dict[str, Path] = {}
+    for job in wanted:
+        try:
+            [printed[job.key]] = print_pdfs([job.output])
+        except QvError as exc:
+            errors.print(f"qv reviews: {job.key}: no PDF: {exc}", markup=False, highlight=False)
+            results[job.key] = replace(results[job.key], status="failed", error=f"PDF: {exc}")
+    return printed
+
+
 def _unmatched_commentary(
     data_dir: Path,
     year: str,
@@ -382,6 +416,8 @@ def _run(options: RunOptions, project: Project, errors: Console) -> int:
         kinds = select_packs(registry, options.packs, bool(wanted))
         for kind in kinds:
             check_notebook_parameters(kind)
+        if options.pdf:
+            chromium_path()  # no browser: say so now, before anything is built
         if options.jobs is not None and options.jobs < 1:
             raise QvError(f"--jobs {options.jobs}: give a number of workers of 1 or more")
         config = WorkerConfig(
@@ -475,11 +511,16 @@ def _run(options: RunOptions, project: Project, errors: Console) -> int:
         else None
         for j in jobs
     }
+    pdfs = _print_pdfs(jobs, results, errors) if options.pdf else {}
+    for job in jobs:  # a PDF of an earlier build would contradict the pack beside it
+        if results[job.key].status == "built" and job.key not in pdfs:
+            job.output.with_suffix(".pdf").unlink(missing_ok=True)
     for job in jobs:
         result = results[job.key]
         if job.freeze and result.status == "built":
+            outputs = [*result.outputs, *([pdfs[job.key]] if job.key in pdfs else [])]
             try:
-                versions[job.key].append(freeze(job, result.outputs, year_dir).record())
+                versions[job.key].append(freeze(job, outputs, year_dir).record())
             except OSError as exc:
                 results[job.key] = replace(
                     result, status="failed", error=f"could not keep the final version: {exc}"
@@ -495,6 +536,7 @@ def _run(options: RunOptions, project: Project, errors: Console) -> int:
             commit=commit,
             previous=previous.get(j.key),
             versions=versions[j.key],
+            pdf=pdfs.get(j.key),
         )
         for j in jobs
     ]

@@ -7,16 +7,16 @@ workers alike. The report holds the console errors (``console.error``, uncaught 
 resources that failed to load), the requests refused, and how many chart containers hold a
 drawn ``svg`` or ``canvas`` once the charts had time to draw.
 
-:func:`chromium_path` is called first by the browser fixture: it skips when no Chromium is
-installed on a developer machine but fails when the ``CI`` environment variable is set, because
-in CI a missing browser means the browser tests silently stopped running.
+:func:`chromium_path` is called first by the browser fixture: it finds Chromium as the PDF
+printer does (:func:`qvlib.printing.chromium_path`), and skips when there is none on a developer
+machine but fails when the ``CI`` environment variable is set, because in CI a missing browser
+means the browser tests silently stopped running.
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
-import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -24,8 +24,9 @@ import pytest
 from playwright.sync_api import Browser, Route
 from playwright.sync_api import Error as PlaywrightError
 
-#: Executables tried, in order.
-CANDIDATES = ("/usr/bin/chromium", "chromium", "chromium-browser")
+from qvlib import printing
+from qvlib.errors import QvError
+
 #: Container-safe, quiet and offline: no sandbox (containers), no GPU, no background traffic.
 ARGS = (
     "--no-sandbox",
@@ -71,14 +72,12 @@ class PageReport:
 
 def chromium_path() -> str:
     """The system Chromium; skips the test locally when there is none, fails it in CI."""
-    for name in CANDIDATES:
-        found = shutil.which(name)
-        if found:
-            return found
-    message = f"no Chromium found (tried {', '.join(CANDIDATES)}); install it with apt-get"
-    if os.environ.get("CI"):
-        pytest.fail(f"{message}. CI must run the browser tests.", pytrace=False)
-    pytest.skip(message)
+    try:
+        return printing.chromium_path()
+    except QvError as exc:
+        if os.environ.get("CI"):
+            pytest.fail(f"{exc}. CI must run the browser tests.", pytrace=False)
+        pytest.skip(str(exc))
 
 
 def open_page(
@@ -88,11 +87,14 @@ def open_page(
     screenshot: Path | None = None,
     chart_selector: str = ".qv-chart",
     chart_timeout: float = 10.0,
+    javascript: bool = True,
 ) -> PageReport:
     """Open ``path`` in a fresh context, wait for its charts, and report.
 
     A chart not drawn within ``chart_timeout`` seconds of the load event is reported as not
-    drawn. ``screenshot`` gets a PNG of the whole page (not just the window).
+    drawn. ``screenshot`` gets a PNG of the whole page (not just the window). With
+    ``javascript=False`` the page's scripts do not run, as in a locked-down viewer (the probes
+    of this module still do).
     """
     path = Path(path).resolve()
     if not path.is_file():
@@ -107,7 +109,11 @@ def open_page(
             report.requests.append(url)
             route.abort()
 
-    context = browser.new_context(service_workers="block", viewport={"width": 1280, "height": 1024})
+    context = browser.new_context(
+        service_workers="block",
+        viewport={"width": 1280, "height": 1024},
+        java_script_enabled=javascript,
+    )
     try:
         context.route("**/*", refuse_remote)
         page = context.new_page()

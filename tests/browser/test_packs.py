@@ -54,3 +54,17 @@ def test_cqc_bundle_summary_renders(sample_build, browser, artefacts, tmp_path):
     assert report.requests == []
     assert report.charts_drawn == report.chart_count
     assert "CQC response bundle" in report.text
+
+
+@pytest.mark.parametrize("kind", [k for k, (_, has_charts) in PAGES.items() if has_charts])
+def test_without_javascript_every_chart_shows_as_its_static_svg(
+    kind, sample_build, browser, artefacts
+):
+    """A locked-down viewer (no JavaScript) still shows every chart: its static SVG."""
+    pattern, _ = PAGES[kind]
+    shot = artefacts / f"{kind}-no-javascript.png"
+    report = open_page(browser, _first(sample_build, pattern), screenshot=shot, javascript=False)
+    assert report.chart_count > 0
+    assert report.charts_drawn == report.chart_count
+    assert report.console_errors == [] and report.requests == []
+    assert "This chart is drawn by JavaScript" not in report.text

@@ -87,5 +87,5 @@ def test_qv_help_describes_every_command():
     out = subprocess.run(
         [sys.executable, "-m", "qvlib", "--help"], capture_output=True, text=True, check=True
     ).stdout
-    for command in ("reviews", "validate", "sample-data", "list"):
+    for command in ("reviews", "render", "validate", "sample-data", "list"):
         assert command in out

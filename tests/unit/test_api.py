@@ -27,6 +27,10 @@ DOCUMENTED = (
     "briefs",
     "tables",
     "metrics.asat",
+    "cache",
+    "static_charts",
+    "printing",
+    "render",
 )
 
 

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from qvlib import charts
+from qvlib import charts, static_charts
 from qvlib.schemas import CQC_RATINGS, NTS_OUTCOMES
 
 # Making Data Count colours as NHSRplotthedots' ptd_spc_colours() gives them (issue 196).
@@ -297,18 +297,22 @@ def test_other_charts_encode_their_contract_columns():
     assert fte["encoding"]["y"]["field"] == "fte"
 
 
-def test_pack_renderer_gives_vegalite_json_and_text_only():
+def test_pack_renderer_gives_vegalite_json_its_static_svg_and_text():
     chart = charts.chart_spc(_spc_frame(), "Exception reports", "Reports")
     bundle = chart._repr_mimebundle_()
     bundle = bundle[0] if isinstance(bundle, tuple) else bundle
-    assert set(bundle) == {"application/vnd.vegalite.v5+json", "text/plain"}
+    assert set(bundle) == {"application/vnd.vegalite.v5+json", "image/svg+xml", "text/plain"}
     spec = bundle["application/vnd.vegalite.v5+json"]
     assert "$schema" not in spec
     assert bundle["text/plain"] == "Chart: Exception reports"
+    svg = bundle["image/svg+xml"]
+    assert svg.startswith("<svg") and ">Exception reports</text>" in svg
+    assert svg == static_charts.static_svg(spec)
     again = chart._repr_mimebundle_()
     again = again[0] if isinstance(again, tuple) else again
     text = json.dumps(spec, sort_keys=True)
     assert text == json.dumps(again["application/vnd.vegalite.v5+json"], sort_keys=True)
+    assert again["image/svg+xml"] == svg
     assert "altair-viz" not in text and "http" not in text
 
 

@@ -208,7 +208,7 @@ def test_the_sample_commentary_fits_its_packs_and_quotes_the_review(review):
     assert f"{review.values['open_risks.total']} open education and" in summary
     assert "{{" not in summary
     bundle = shown._repr_mimebundle_()
-    assert bundle[commentary.MIMETYPE]["status"] == "final"
+    assert bundle[commentary.MIMETYPE]["sign_off"]["status"] == "final"
     assert "Executive summary" in bundle["text/html"]
 
 
@@ -241,8 +241,7 @@ def _pack(sections: list[tuple[str, str]] | None, document=DRAFT) -> str:
         payload = {
             "file": "annual-review-pack.md",
             "sha256": "0" * 64,
-            "status": document.status,
-            "version": document.version,
+            "sign_off": {"status": document.status, "version": document.version},
             "sections": [{"heading": h, "html": body} for h, body in sections],
         }
         data = {commentary.MIMETYPE: payload, "text/html": "<p>ANALYST COPY</p>"}

@@ -255,7 +255,7 @@ def test_vega_bundle_is_inert_and_cached_on_disk():
 def _table_page(html_output: str, **header) -> str:
     cell = new_code_cell("t", outputs=[new_output("display_data", data={"text/html": html_output})])
     nb = new_notebook(cells=[new_markdown_cell("## Trusts"), cell])
-    return packs.PackExporter().render(nb, synthetic=False, **{**HEADER, **header})
+    return packs.PackExporter().render(nb, **{"synthetic": False, **HEADER, **header})
 
 
 def test_sort_script_is_added_once_only_to_pages_with_a_sortable_table():
@@ -304,3 +304,63 @@ def test_a_final_pack_shows_who_approved_it_and_when_and_no_draft_mark():
     assert 'class="qv-draft-mark"' not in page and "[DRAFT]" not in page
     assert "Version 3, approved by Head of Quality &lt;Wessex&gt; on 20 Oct 2025" in page
     assert '<meta content="final" name="qv-status"/>' in page
+
+
+def test_every_chart_shows_its_static_svg_in_place_until_the_live_one_is_drawn(page):
+    figures = re.findall(r'<figure [^>]*class="qv-chart".*?</figure>', page, re.S)
+    assert len(figures) == 2
+    for figure in figures:
+        static = re.search(r'<div class="qv-chart-static">(<svg\b[^>]*>)', figure)
+        assert static, "a chart without its static SVG"
+        assert "xmlns" not in static.group(1) and "viewBox=" in static.group(1)
+        assert figure.index("qv-chart-static") < figure.index("qv-chart-view")
+    assert ">Exception reports</text>" in figures[0]
+    markup = re.sub(r"<script\b.*?</script>", "", page, flags=re.S)
+    assert "xmlns" not in markup and "http://" not in page
+    assert 'figure.className += " qv-chart-live"' in page  # drawn: the static one is hidden
+    assert "@media screen { .qv-chart-live .qv-chart-static { display: none; } }" in page
+    assert ".qv-chart-static + .qv-chart-view { display: none; }" in page  # print: static
+
+
+def test_a_chart_output_without_a_static_svg_tells_readers_without_javascript():
+    spec = {"mark": "bar", "title": "T", "data": {"values": [{"a": 1}]}}
+    data = {"application/vnd.vegalite.v5+json": spec, "text/plain": "Chart: T"}
+    cell = new_code_cell("chart", outputs=[new_output("display_data", data=data)])
+    page = packs.PackExporter().render(new_notebook(cells=[cell]), synthetic=False, **HEADER)
+    assert 'class="qv-chart-static"' not in page
+    assert "<noscript><p>This chart is drawn by JavaScript: open the pack in a web browser" in page
+
+
+def test_every_printed_page_carries_the_document_controls_as_escaped_css():
+    page = _table_page(
+        "<p>x</p>",
+        trust_name='St "Mary\'s" </style><b>',
+        document=packs.DocumentControl("Wessex", "q@example.nhs.uk", "OFFICIAL-SENSITIVE"),
+    )
+    rules = re.search(r"@page \{\n  @top-left.*?\n\}", page, re.S).group(0)
+    assert rules == (
+        "@page {\n"
+        '  @top-left { content: "Annual education quality review\\a as at 14 Oct 2025"; }\n'
+        '  @top-center { content: "OFFICIAL\\2d SENSITIVE"; }\n'
+        '  @top-right { content: "DRAFT \\b7  version 1"; }\n'
+        '  @bottom-left { content: "St \\22 Mary\\27 s\\22  \\3c \\2f style\\3e \\3c b\\3e  '
+        '\\28 RHM\\29 "; }\n'
+        '  @bottom-center { content: "OFFICIAL\\2d SENSITIVE"; }\n'
+        '  @bottom-right { content: "Page " counter(page) " of " counter(pages); }\n'
+        "}"
+    )
+    assert page.count("</style>") == 1
+
+
+def test_a_synthetic_final_pack_says_so_on_every_printed_page():
+    final = packs.DocumentControl(
+        "Wessex",
+        "q@example.nhs.uk",
+        "OFFICIAL",
+        status="final",
+        version=2,
+        approved_by="Head of Quality",
+        approved_on=dt.date(2025, 10, 20),
+    )
+    page = _table_page("<p>x</p>", document=final, synthetic=True)
+    assert '@top-right { content: "FINAL \\b7  version 2\\a SYNTHETIC DATA"; }' in page

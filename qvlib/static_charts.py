@@ -1,0 +1,113 @@
+"""Static charts: the SVG picture of a Vega-Lite spec, drawn offline with vl-convert and cached.
+
+Every chart a notebook displays carries, beside its Vega-Lite JSON, this picture
+(:func:`qvlib.charts.pack_renderer`), so a pack shows every chart without JavaScript (an
+e-mailed pack in a locked-down viewer, print, the PDF printer) and plain ``jupyter nbconvert
+--to html`` shows it too.  It is drawn with the same Vega-Lite version as the live chart
+(:func:`vegalite_version`).
+
+vl-convert draws in a JavaScript engine that starts on its first call in a process (about a
+second) and then takes tens of milliseconds per chart.  Its engine runs threads, so it must
+never start in a process that later forks: charts are drawn where they are displayed, in the
+notebook's kernel, which forks nothing.  Pictures are cached on disk under
+``cache_dir()/chart-svg/``, named by the SHA-256 of the spec, the vl-convert version and the
+Vega-Lite version, so a re-run with the same data reads them back without starting the engine.
+
+vl-convert numbers the ``id`` of clip paths and gradients with a counter that lives as long as
+the process, so the same chart drawn after others would get other ids.  :func:`static_svg`
+renames them after the chart's own hash (``qv-<hash>-1``, ...): the same spec gives the same
+bytes whatever was drawn before it, and two different charts inlined in one page never share
+an id.  Text is measured with the fonts vl-convert finds on the machine (Liberation Sans
+stands in for Arial on Linux), so another machine may lay out labels a pixel apart.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.metadata
+import json
+import re
+from collections.abc import Mapping
+from functools import cache
+from typing import Any
+
+from qvlib.cache import cache_dir, write_atomic
+from qvlib.errors import QvError
+
+#: Bump when the post-processing below changes, so old cache entries are not reused.
+_SVG_FORMAT = 1
+_ID_RE = re.compile(r'\sid="([^"]+)"')
+
+
+@cache
+def vegalite_version() -> str | None:
+    """Vega-Lite ``major.minor`` of the installed altair, if vl-convert has it (else ``None``:
+    vl-convert's newest).  Packs draw their live charts with the same version.
+
+    >>> vegalite_version()
+    '6.4'
+    """
+    import altair as alt
+    import vl_convert
+
+    wanted = ".".join(alt.SCHEMA_VERSION.lstrip("v").split(".")[:2])
+    return wanted if wanted in vl_convert.get_vegalite_versions() else None
+
+
+def _key(spec: Mapping[str, Any]) -> str:
+    text = json.dumps(spec, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    versions = (
+        f"vlc={importlib.metadata.version('vl-convert-python')};"
+        f"vl={vegalite_version()};f={_SVG_FORMAT}\n"
+    )
+    return hashlib.sha256((versions + text).encode("utf-8")).hexdigest()
+
+
+def _stable_ids(svg: str, prefix: str) -> str:
+    """Rename every ``id`` (and each reference to it) ``<prefix>-1``, ``-2``... in order."""
+    names = {old: f"{prefix}-{n}" for n, old in enumerate(dict.fromkeys(_ID_RE.findall(svg)), 1)}
+    if not names:
+        return svg
+    alternatives = "|".join(map(re.escape, sorted(names, key=len, reverse=True)))
+    pattern = re.compile(rf'(\sid="|url\(#|href="#)({alternatives})(?=[")])')
+    return pattern.sub(lambda m: m.group(1) + names[m.group(2)], svg)
+
+
+def static_svg(spec: Mapping[str, Any]) -> str:
+    """The chart ``spec`` (Vega-Lite JSON, as a dict) drawn as SVG, from the cache if there.
+
+    Deterministic: the same spec gives the same text, in any process and in any order.  The
+    SVG is a standalone document (with its ``xmlns``); :mod:`qvlib.packs` inlines it in packs.
+
+    Raises
+    ------
+    QvError
+        If vl-convert cannot draw the spec (the message names the chart and the reason).
+
+    Examples
+    --------
+    >>> spec = {"mark": "bar", "data": {"values": [{"n": 3}]},
+    ...         "encoding": {"x": {"field": "n", "type": "quantitative", "title": "Open risks"}}}
+    >>> svg = static_svg(spec)
+    >>> svg.startswith("<svg"), ">Open risks</text>" in svg, static_svg(spec) == svg
+    (True, True, True)
+    """
+    key = _key(spec)
+    path = cache_dir() / "chart-svg" / f"{key}.svg"
+    try:
+        return path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        pass
+    import vl_convert
+
+    try:
+        svg = vl_convert.vegalite_to_svg(dict(spec), vl_version=vegalite_version())
+    except Exception as exc:  # vl-convert raises ValueError, but any failure means the same
+        title = spec.get("title", "untitled")
+        raise QvError(
+            f"vl-convert could not draw the chart {title!r} as SVG: {exc}. The live chart "
+            "would fail too: check the chart's spec (qvlib.charts builds valid ones)."
+        ) from None
+    svg = _stable_ids(svg, f"qv-{key[:12]}")
+    write_atomic(path, svg)
+    return svg

@@ -1,0 +1,91 @@
+"""Static charts: each chart's SVG drawn offline, the same bytes in any order, cached on disk."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+
+import pytest
+
+from qvlib import static_charts
+from qvlib.errors import QvError
+
+
+def _line(title: str, clip: bool = True) -> dict:
+    """A line chart whose clipped mark makes vl-convert write a clip path with an ``id``."""
+    return {
+        "title": title,
+        "data": {"values": [{"x": 1, "y": 2}, {"x": 5, "y": 9}]},
+        "mark": {"type": "line", "clip": clip},
+        "encoding": {
+            "x": {"field": "x", "type": "quantitative", "scale": {"domain": [0, 3]}},
+            "y": {"field": "y", "type": "quantitative", "title": "Reports"},
+        },
+    }
+
+
+@pytest.fixture
+def cache(tmp_path, monkeypatch):
+    monkeypatch.setenv("QV_CACHE_DIR", str(tmp_path))
+    return tmp_path / "chart-svg"
+
+
+def test_a_chart_gives_the_same_bytes_whatever_was_drawn_before_it(cache):
+    first = static_charts.static_svg(_line("A"))
+    for path in cache.iterdir():
+        path.unlink()
+    static_charts.static_svg(_line("B"))  # moves vl-convert's own id counter on
+    again = static_charts.static_svg(_line("A"))
+    assert again == first
+    ids = re.findall(r'\sid="([^"]+)"', first)
+    assert ids and all(re.fullmatch(r"qv-[0-9a-f]{12}-\d+", i) for i in ids)
+    for name in ids:  # every reference follows its renamed id
+        assert f"url(#{name})" in first
+
+
+def test_different_charts_never_share_an_id(cache):
+    a = set(re.findall(r'\sid="([^"]+)"', static_charts.static_svg(_line("A"))))
+    b = set(re.findall(r'\sid="([^"]+)"', static_charts.static_svg(_line("B"))))
+    assert a and b and not a & b
+
+
+def test_a_drawn_chart_is_read_back_from_the_cache_without_vl_convert(cache, monkeypatch):
+    svg = static_charts.static_svg(_line("A"))
+    [entry] = cache.iterdir()
+    assert entry.read_text(encoding="utf-8") == svg and entry.suffix == ".svg"
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("vl-convert was called for a cached chart")
+
+    monkeypatch.setattr("vl_convert.vegalite_to_svg", refuse)
+    assert static_charts.static_svg(_line("A")) == svg
+
+
+def test_a_spec_vl_convert_cannot_draw_is_a_clear_error(cache):
+    with pytest.raises(QvError, match=r"could not draw the chart 'Broken' as SVG"):
+        static_charts.static_svg({"title": "Broken", "mark": "no-such-mark"})
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc/self/task"), reason="counts threads in /proc")
+def test_only_drawing_starts_vl_convert_engine(tmp_path):
+    """vl-convert's engine runs threads, so it must not start in a process that may still
+    fork: importing qvlib (as the runner does) and asking the version start none."""
+    code = (
+        "import os\n"
+        "threads = lambda: len(os.listdir('/proc/self/task'))\n"
+        "import qvlib.charts, qvlib.packs, qvlib.static_charts as s\n"
+        "imported = threads()\n"
+        "s.vegalite_version()\n"
+        "asked = threads()\n"
+        "s.static_svg({'mark': 'point'})\n"
+        "print(imported, asked, threads())\n"
+    )
+    env = {**os.environ, "QV_CACHE_DIR": str(tmp_path)}  # nothing cached: it has to draw
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env
+    )
+    imported, asked, drawn = map(int, result.stdout.split())
+    assert asked == imported
+    assert drawn > asked
