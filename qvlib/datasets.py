@@ -35,6 +35,7 @@ META_FILE = "dataset.yaml"
 SNAPSHOT_META = "meta.json"
 SNAPSHOT_FORMAT = 1
 _META_KEYS = ("name", "description", "synthetic", "period")
+_NO_ROWS = np.empty(0, dtype=np.intp)
 
 
 class TrustData:
@@ -52,17 +53,10 @@ class TrustData:
         Dataset name -> frame; each is also an attribute (``t.risks``).  Frames are copies.
     """
 
-    def __init__(
-        self,
-        code: str,
-        meta: dict[str, Any],
-        tables: dict[str, pd.DataFrame],
-        row_hashes: dict[str, np.ndarray] | None = None,
-    ):
+    def __init__(self, code: str, meta: dict[str, Any], tables: dict[str, pd.DataFrame]):
         self.code = code
         self.meta = meta
         self.tables = tables
-        self._row_hashes = row_hashes
         row = tables["trusts"].iloc[0]
         self.name: str = row["trust_name"]
         self.trust_type: str = row["trust_type"]
@@ -81,9 +75,10 @@ class TrustData:
         """SHA-256 of this trust's slice of every dataset plus the dataset's metadata.
 
         It changes when any row this trust sees changes (including national rows about it) and
-        not when only another trust's data changes.  It describes the data as loaded.
+        not when only another trust's data changes.  It describes the data as loaded; a run
+        computes every trust's at once with :meth:`Dataset.trust_fingerprints`.
         """
-        return _digest(self.meta, self.tables, extra=self.code, row_hashes=self._row_hashes)
+        return _digest(self.meta, self.tables, extra=self.code)
 
 
 class Dataset:
@@ -135,20 +130,35 @@ class Dataset:
                 f"trust {code!r} is not in {dataset_file('trusts')} of {self.root}; "
                 f"known trust codes are {', '.join(self.trust_codes)}"
             )
-        positions, hashes = self._slices
+        positions = self._positions
         tables = {}
         for name, frame in self.tables.items():
-            rows = positions[name].get(wanted, np.empty(0, dtype=np.intp))
+            rows = positions[name].get(wanted, _NO_ROWS)
             tables[name] = frame.take(rows).reset_index(drop=True)
-        trust_hashes = {name: hashes[name][positions[name].get(wanted, [])] for name in hashes}
-        return TrustData(wanted, dict(self.meta), tables, trust_hashes)
+        return TrustData(wanted, dict(self.meta), tables)
+
+    def trust_names(self) -> dict[str, str]:
+        """Trust code -> name, from ``local/trusts.csv``."""
+        trusts = self.tables["trusts"]
+        return dict(zip(trusts["trust_code"], trusts["trust_name"], strict=True))
+
+    def trust_fingerprints(self) -> dict[str, str]:
+        """Trust code -> :meth:`TrustData.fingerprint` of every trust, hashing each row once."""
+        positions, hashes = self._positions, self._hashes
+        found = {}
+        for code in self.trust_codes:
+            rows = {name: positions[name].get(code, _NO_ROWS) for name in self.tables}
+            found[code] = _digest(
+                self.meta,
+                self.tables,
+                extra=code,
+                row_hashes={name: hashes[name][rows[name]] for name in self.tables},
+            )
+        return found
 
     @cached_property
-    def _slices(self) -> tuple[dict[str, dict[str, np.ndarray]], dict[str, np.ndarray]]:
-        """Per dataset: trust code -> row positions, and the hash of every row.
-
-        Computed once, so slicing every trust of a national-scale dataset stays fast.
-        """
+    def _positions(self) -> dict[str, dict[str, np.ndarray]]:
+        """Per dataset: trust code -> its row positions (computed once per dataset)."""
         visits = self.tables["visits"]
         visit_trust = dict(zip(visits["visit_id"], visits["trust_code"], strict=True))
         positions = {}
@@ -161,12 +171,16 @@ class Dataset:
                 code: np.asarray(rows, dtype=np.intp)
                 for code, rows in owner.groupby(owner.to_numpy(), sort=False).indices.items()
             }
-        hashes = {name: _row_hashes(frame) for name, frame in self.tables.items()}
-        return positions, hashes
+        return positions
+
+    @cached_property
+    def _hashes(self) -> dict[str, np.ndarray]:
+        """Per dataset: the hash of every row (computed once, for fingerprints)."""
+        return {name: _row_hashes(frame) for name, frame in self.tables.items()}
 
     def content_hash(self) -> str:
         """SHA-256 of every table and the metadata: the snapshot's name."""
-        return _digest(self.meta, self.tables)
+        return _digest(self.meta, self.tables, row_hashes=self._hashes)
 
     def write_snapshot(self, directory: str | Path) -> Path:
         """Write the data once as Parquet under ``directory/<content hash>/`` and return it.
