@@ -2,9 +2,10 @@
 
 A job's fingerprint is the SHA-256 of everything its output depends on: the notebook's bytes,
 qvlib's source files (code and templates), the trust's and the region's parameters, the
-fingerprint of the trust's data slice, the pack name (and risk id), the review year and the
-qvlib version.  A job whose output exists and whose fingerprint equals the one recorded in the
-previous manifest is up to date and skipped.
+fingerprint of the trust's data slice, the pack name (and risk id), the run-wide parameters
+injected into every notebook (the review year; not the snapshot's path, whose content the data
+fingerprint covers) and the qvlib version.  A job whose output exists and whose fingerprint
+equals the one recorded in the previous manifest is up to date and skipped.
 
 Notebook parameters are checked here, before any kernel starts: every parameter the runner
 injects must be declared in the notebook's ``parameters`` cell (papermill itself only warns).
@@ -12,16 +13,16 @@ injects must be declared in the notebook's ``parameters`` cell (papermill itself
 
 from __future__ import annotations
 
-import hashlib
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import qvlib
 from qvlib.errors import NotebookParameterError
-from qvlib.runner.registry import INJECTED, PackKind
+from qvlib.runner.inputs import sha256_file, sha256_json
+from qvlib.runner.registry import INJECTED, SNAPSHOT_PARAMETER, PackKind
 
 QVLIB_DIR = Path(qvlib.__file__).resolve().parent
 
@@ -41,7 +42,8 @@ class Job:
     """One pack to build: everything a worker needs, and nothing that cannot be pickled.
 
     ``output`` and ``executed`` are absolute paths; ``key`` identifies the job across runs
-    (it is also the seed of the executed notebook's cell ids).
+    (it is also the seed of the executed notebook's cell ids).  ``executed_as`` is the path the
+    executed notebook records as its own when it is written elsewhere first (on a Dask worker).
     """
 
     key: str
@@ -57,11 +59,16 @@ class Job:
     title: str
     provenance: dict[str, Any] = field(default_factory=dict)
     synthetic: bool = False
+    executed_as: Path | None = None
 
     @property
     def pack(self) -> str:
         """The pack kind's name."""
         return self.kind.name
+
+    def written_paths(self) -> list[Path]:
+        """The files the job writes: the pack and the executed notebook."""
+        return [self.output, self.executed]
 
 
 @dataclass(frozen=True)
@@ -75,30 +82,18 @@ class TrustInput:
     risk_ids: dict[str, list[str]] = field(default_factory=dict)
 
 
-def sha256_file(path: Path) -> str:
-    """SHA-256 of a file's bytes, read in blocks."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
+def code_fingerprint(
+    package_dir: Path = QVLIB_DIR, sha256: Callable[[Path], str] = sha256_file
+) -> str:
+    """SHA-256 over every source file of qvlib (path and bytes), caches excluded.
 
+    ``sha256`` hashes one file (a run passes its cache's, which skips unchanged files).
+    """
+    from qvlib.runner.inputs import tree_files
 
-def sha256_json(value: Any) -> str:
-    """SHA-256 of a JSON document written with sorted keys (a stable digest of a structure)."""
-    text = json.dumps(value, sort_keys=True, separators=(",", ":"), default=str)
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
-
-
-def code_fingerprint(package_dir: Path = QVLIB_DIR) -> str:
-    """SHA-256 over every source file of qvlib (path and bytes), caches excluded."""
-    digest = hashlib.sha256()
-    for path in sorted(package_dir.rglob("*")):
-        if not path.is_file() or "__pycache__" in path.parts or path.suffix == ".pyc":
-            continue
-        digest.update(path.relative_to(package_dir).as_posix().encode("utf-8") + b"\0")
-        digest.update(sha256_file(path).encode("ascii"))
-    return digest.hexdigest()
+    return sha256_json(
+        [[p.relative_to(package_dir).as_posix(), sha256(p)] for p in tree_files(package_dir)]
+    )
 
 
 def notebook_parameters(notebook: Path) -> dict[str, NotebookParameter]:
@@ -109,33 +104,37 @@ def notebook_parameters(notebook: Path) -> dict[str, NotebookParameter]:
     NotebookParameterError
         If the notebook has no cell tagged ``parameters``.
     """
-    from papermill.inspection import _infer_parameters
-    from papermill.iorw import load_notebook_node
-
-    # papermill's loader, not nbformat's: it gives every cell the ``tags`` list papermill expects.
-    nb = load_notebook_node(str(notebook))
-    tagged = any("parameters" in cell.metadata.get("tags", []) for cell in nb.cells)
-    if not tagged:
+    cells = json.loads(Path(notebook).read_text(encoding="utf-8")).get("cells", [])
+    if not any("parameters" in cell.get("metadata", {}).get("tags", []) for cell in cells):
         raise NotebookParameterError(
             f"{notebook}: no cell tagged 'parameters'; tag the cell of typed defaults "
             "(e.g. trust_code: str = \"RHM\"  # ODS code) with 'parameters'"
         )
+    from papermill import inspect_notebook
+
     found = {}
-    for param in _infer_parameters(nb):
-        type_name = None if param.inferred_type_name == "None" else param.inferred_type_name
-        found[param.name] = NotebookParameter(param.name, type_name, param.default, param.help)
+    for name, param in inspect_notebook(str(notebook)).items():
+        type_name = param["inferred_type_name"]
+        found[name] = NotebookParameter(
+            name, None if type_name == "None" else type_name, param["default"], param["help"]
+        )
     return found
 
 
-def check_notebook_parameters(kind: PackKind) -> dict[str, NotebookParameter]:
+def check_notebook_parameters(
+    kind: PackKind, declared: Mapping[str, NotebookParameter] | None = None
+) -> None:
     """Check that ``kind``'s notebook declares every parameter the runner injects.
+
+    ``declared`` is the notebook's :func:`notebook_parameters` when known already.
 
     Raises
     ------
     NotebookParameterError
         Naming the notebook, the undeclared parameter(s) and the declared ones.
     """
-    declared = notebook_parameters(kind.notebook)
+    if declared is None:
+        declared = notebook_parameters(kind.notebook)
     missing = [name for name in INJECTED[kind.scope] if name not in declared]
     if missing:
         raise NotebookParameterError(
@@ -143,7 +142,6 @@ def check_notebook_parameters(kind: PackKind) -> dict[str, NotebookParameter]:
             f"'parameters' cell does not declare (it declares {sorted(declared)}); add e.g. "
             f"`{missing[0]}: str = ...  # help` to that cell"
         )
-    return declared
 
 
 def job_fingerprint(
@@ -154,9 +152,13 @@ def job_fingerprint(
     data_fingerprint: str,
     pack: str,
     risk_id: str | None,
-    review_year: str,
+    injected: Mapping[str, Any],
 ) -> str:
-    """The fingerprint of one job: changes whenever anything its output depends on changes."""
+    """The fingerprint of one job: changes whenever anything its output depends on changes.
+
+    ``injected`` are the run-wide parameters injected into the notebook; the snapshot's path is
+    left out (its content is ``data_fingerprint``), so moving the output folder rebuilds nothing.
+    """
     return sha256_json(
         {
             "notebook": notebook_sha256,
@@ -165,7 +167,7 @@ def job_fingerprint(
             "data": data_fingerprint,
             "pack": pack,
             "risk_id": risk_id,
-            "review_year": review_year,
+            "injected": {k: v for k, v in injected.items() if k != SNAPSHOT_PARAMETER},
             "qvlib": qvlib.__version__,
         }
     )
@@ -177,12 +179,12 @@ def plan_jobs(
     *,
     region_name: str,
     region_parameters: dict[str, Any],
-    review_year: str,
+    injected: Mapping[str, Any],
     year_dir: Path,
-    snapshot: Path,
     code_sha256: str,
     provenance: dict[str, Any],
     synthetic: bool,
+    sha256: Callable[[Path], str] = sha256_file,
 ) -> list[Job]:
     """Every job of a run, in a deterministic order (pack kind order, then trust, then risk).
 
@@ -194,50 +196,69 @@ def plan_jobs(
         The selected trusts (sorted by code); a region pack covers these.
     region_name, region_parameters : str, dict
         The region's name and its settings (part of every fingerprint).
-    review_year : str
-        ``YYYY/YY``.
+    injected : mapping
+        The run-wide notebook parameters (:data:`~qvlib.runner.registry.RUN_PARAMETERS`:
+        ``review_year``, ``data``, the snapshot the notebooks read); the trust code and risk
+        id are added per job.
     year_dir : Path
         ``<out>/<YYYY-YY>``: trust packs go to ``<ODS>/``, region packs to the folder itself.
-    snapshot : Path
-        The data snapshot the notebooks read (injected as ``data``).
     code_sha256 : str
         :func:`code_fingerprint` of qvlib.
     provenance : dict
         Run-wide provenance shown in each pack's header (the data fingerprint is added).
     synthetic : bool
         Whether the data is synthetic (packs show a banner).
+    sha256 : callable
+        Hashes a notebook file.
     """
     trusts = list(trusts)
+    review_year = str(injected["review_year"])
     jobs: list[Job] = []
-    for kind in kinds:
-        nb_sha = sha256_file(kind.notebook)
-        common = {"review_year": review_year, "data": str(snapshot)}
-        if kind.scope == "region":
+
+    def job(kind: PackKind, key: str, trust: TrustInput | None, risk_id: str | None, **kw) -> Job:
+        params = {"region": region_parameters}
+        if trust is None:
             data_fp = sha256_json({t.code: t.data_fingerprint for t in trusts})
-            params = {"region": region_parameters, "trusts": {t.code: t.parameters for t in trusts}}
+            params["trusts"] = {t.code: t.parameters for t in trusts}
+        else:
+            data_fp = trust.data_fingerprint
+            params["trust"] = trust.parameters
+        parameters = {**({"trust_code": trust.code} if trust else {}), **injected}
+        if risk_id is not None:
+            parameters["risk_id"] = risk_id
+        return Job(
+            key=key,
+            kind=kind,
+            trust_code=trust.code if trust else None,
+            trust_name=trust.name if trust else region_name,
+            risk_id=risk_id,
+            review_year=review_year,
+            parameters=parameters,
+            fingerprint=job_fingerprint(
+                notebook_sha256=sha256(kind.notebook),
+                code_sha256=code_sha256,
+                parameters=params,
+                data_fingerprint=data_fp,
+                pack=kind.name,
+                risk_id=risk_id,
+                injected=injected,
+            ),
+            title=f"{kind.title}: {risk_id}" if risk_id else kind.title,
+            provenance={**provenance, "data_fingerprint": data_fp[:16]},
+            synthetic=synthetic,
+            **kw,
+        )
+
+    for kind in kinds:
+        if kind.scope == "region":
             jobs.append(
-                Job(
-                    key=kind.name,
-                    kind=kind,
-                    trust_code=None,
-                    trust_name=region_name,
-                    risk_id=None,
-                    review_year=review_year,
-                    parameters=dict(common),
+                job(
+                    kind,
+                    kind.name,
+                    None,
+                    None,
                     output=year_dir / kind.output_name(),
                     executed=year_dir / "executed" / f"{kind.name}.ipynb",
-                    fingerprint=job_fingerprint(
-                        notebook_sha256=nb_sha,
-                        code_sha256=code_sha256,
-                        parameters=params,
-                        data_fingerprint=data_fp,
-                        pack=kind.name,
-                        risk_id=None,
-                        review_year=review_year,
-                    ),
-                    title=kind.title,
-                    provenance={**provenance, "data_fingerprint": data_fp[:16]},
-                    synthetic=synthetic,
                 )
             )
             continue
@@ -245,39 +266,29 @@ def plan_jobs(
             risk_ids: list[str | None] = (
                 list(trust.risk_ids.get(kind.name, [])) if kind.scope == "risk" else [None]
             )
-            params = {"region": region_parameters, "trust": trust.parameters}
             for risk_id in risk_ids:
-                injected = {"trust_code": trust.code, **common}
                 name = kind.output_name(risk_id)
                 stem = name.rsplit(".", 1)[0]
-                if risk_id is not None:
-                    injected["risk_id"] = risk_id
                 jobs.append(
-                    Job(
-                        key=f"{trust.code}/{stem}",
-                        kind=kind,
-                        trust_code=trust.code,
-                        trust_name=trust.name,
-                        risk_id=risk_id,
-                        review_year=review_year,
-                        parameters=injected,
+                    job(
+                        kind,
+                        f"{trust.code}/{stem}",
+                        trust,
+                        risk_id,
                         output=year_dir / trust.code / name,
                         executed=year_dir / trust.code / "executed" / f"{stem}.ipynb",
-                        fingerprint=job_fingerprint(
-                            notebook_sha256=nb_sha,
-                            code_sha256=code_sha256,
-                            parameters=params,
-                            data_fingerprint=trust.data_fingerprint,
-                            pack=kind.name,
-                            risk_id=risk_id,
-                            review_year=review_year,
-                        ),
-                        title=f"{kind.title}: {risk_id}" if risk_id else kind.title,
-                        provenance={**provenance, "data_fingerprint": trust.data_fingerprint[:16]},
-                        synthetic=synthetic,
                     )
                 )
     return jobs
+
+
+def is_file(path: Path) -> bool:
+    """Whether ``path`` is a file; ``False`` for a path the system cannot even look up
+    (e.g. a name too long for the file system)."""
+    try:
+        return path.is_file()
+    except OSError:
+        return False
 
 
 def is_up_to_date(job: Job, previous: Mapping[str, Any] | None) -> bool:
@@ -286,5 +297,5 @@ def is_up_to_date(job: Job, previous: Mapping[str, Any] | None) -> bool:
         previous is not None
         and previous.get("status") in ("built", "skipped")
         and previous.get("fingerprint") == job.fingerprint
-        and job.output.is_file()
+        and is_file(job.output)
     )

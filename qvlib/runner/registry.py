@@ -122,11 +122,17 @@ PACKS: tuple[PackKind, ...] = (
     ),
 )
 
+#: The notebook parameter that holds the path of the run's data snapshot.
+SNAPSHOT_PARAMETER = "data"
+#: Parameters injected into every notebook of a run, with the same value for every job
+#: (``qvlib.runner.run.run_parameters`` gives their values); each is part of every job's
+#: fingerprint but the snapshot's path, whose content the data fingerprint covers.
+RUN_PARAMETERS: tuple[str, ...] = ("review_year", SNAPSHOT_PARAMETER)
 #: Parameters the runner injects, by scope; every one must be declared by the notebook.
 INJECTED: dict[str, tuple[str, ...]] = {
-    "trust": ("trust_code", "review_year", "data"),
-    "risk": ("trust_code", "review_year", "data", "risk_id"),
-    "region": ("review_year", "data"),
+    "trust": ("trust_code", *RUN_PARAMETERS),
+    "risk": ("trust_code", *RUN_PARAMETERS, "risk_id"),
+    "region": RUN_PARAMETERS,
 }
 
 

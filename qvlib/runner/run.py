@@ -5,7 +5,20 @@ notebook declares the parameters it will be given, and the data validates.  Then
 written once as a snapshot every notebook reads, jobs are planned with their fingerprints,
 up-to-date ones are skipped, the rest run in parallel, and ``manifest.json`` and ``index.html``
 record the outcome.  Exit codes: 0 every job built or up to date, 1 some failed, 2 bad
-parameters or data (nothing built).
+parameters, data or output folder (nothing built), 128 + the signal's number when stopped by
+SIGINT, SIGTERM or SIGHUP.
+
+Work is done once per run, and only when its inputs changed (:mod:`qvlib.runner.inputs`): an
+input file is read only when its size or time changed; the data is loaded, validated, hashed
+per trust and written as a snapshot only when a data file, a parameters file or qvlib's code
+changed; a risk-scope pack's selection is computed only for a trust whose data fingerprint (or
+the year, the region's settings or qvlib's code) changed.  So a run in which nothing changed
+reads a few file times and the previous manifest, and starts no worker.
+
+One run at a time writes into an output folder: a second one exits 2 naming the first.  A lock
+left by a run that was killed is taken over.  When the run is stopped by a signal, its workers
+and their notebook processes and kernels are stopped, half-written files removed, and the
+manifest and index say which packs were not built.
 
 Scope of the region overview: it covers the trusts of the run; with ``--trust`` it is built only
 when asked for with ``--pack region-overview``.  Entries of the previous manifest outside the
@@ -15,10 +28,15 @@ full run rebuild everything.
 
 from __future__ import annotations
 
+import contextlib
+import json
 import logging
 import os
 import re
-from collections.abc import Sequence
+import signal
+import socket
+import threading
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -27,11 +45,20 @@ from typing import Any, Literal
 from rich.console import Console
 
 import qvlib
-from qvlib.config import ROOT, Parameters, check_review_year, load_parameters
+from qvlib.config import PARAMETERS_DIR, ROOT, Parameters, check_review_year, load_parameters
 from qvlib.errors import DataValidationError, QvError
-from qvlib.runner.engine import PREWARM_MODULES, JobResult, WorkerConfig
+from qvlib.runner.engine import (
+    PREWARM_MODULES,
+    SNAPSHOT_PRELOAD,
+    JobResult,
+    WorkerConfig,
+    remove_partial_files,
+    write_atomic,
+)
 from qvlib.runner.executors import make_executor
+from qvlib.runner.inputs import InputsCache, sha256_json
 from qvlib.runner.plan import (
+    NotebookParameter,
     TrustInput,
     check_notebook_parameters,
     code_fingerprint,
@@ -40,7 +67,7 @@ from qvlib.runner.plan import (
     plan_jobs,
 )
 from qvlib.runner.record import (
-    data_files,
+    NOT_BUILT,
     display_path,
     entry_for,
     git_commit,
@@ -48,13 +75,17 @@ from qvlib.runner.record import (
     write_index,
     write_manifest,
 )
-from qvlib.runner.registry import INJECTED, PACKS, PackKind, resolve
+from qvlib.runner.registry import INJECTED, PACKS, SNAPSHOT_PARAMETER, PackKind, resolve
 from qvlib.runner.report import RunProgress, summary_table
 
 log = logging.getLogger(__name__)
 
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+LOCK_FILE = ".qv-reviews.lock"
+RUN_FILE = ".qv-reviews.run.json"
 _RISK_ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+_TEMP_FILE_RE = re.compile(r"^\..+\.tmp$")
 _SCOPE_TEXT = {
     "trust": "one per trust",
     "risk": "one per open risk that calls for it",
@@ -69,7 +100,9 @@ class RunOptions:
     The first nine fields are the command-line options.  The rest are for programmatic use
     (tests, benchmarks): another pack registry, parameters directory, HTML exporter (an import
     reference to a class with ``render(nb, *, title, trust_code, trust_name, review_year,
-    provenance, synthetic) -> str``), warm-up imports, or forcing the progress bar on or off.
+    provenance, synthetic) -> str``), modules workers import before forking, how workers read
+    the snapshot before forking (an import reference called with its path, or ``None``), or
+    forcing the progress bar on or off.
     """
 
     trusts: list[str] = field(default_factory=list)
@@ -80,12 +113,70 @@ class RunOptions:
     jobs: int | None = None
     force: bool = False
     scheduler: str | None = None
-    engine: Literal["warm", "fresh"] = "warm"
+    engine: Literal["fork", "fresh"] = "fork"
     registry: Sequence[PackKind] = PACKS
     parameters_dir: Path | None = None
     exporter: str = "qvlib.packs:PackExporter"
     prewarm: tuple[str, ...] = PREWARM_MODULES
+    preload: str | None = SNAPSHOT_PRELOAD
     progress_bar: bool | None = None
+
+
+class RunStopped(Exception):
+    """The run received SIGINT, SIGTERM or SIGHUP."""
+
+    def __init__(self, signum: int):
+        super().__init__(signal.Signals(signum).name)
+        self.signum = signum
+
+
+@contextlib.contextmanager
+def _stop_on_signals() -> Iterator[None]:
+    """Turn SIGINT, SIGTERM and SIGHUP into :class:`RunStopped` (once: later ones are ignored
+    while the run stops)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def stop(signum: int, _frame: Any) -> None:
+        for number in STOP_SIGNALS:
+            signal.signal(number, signal.SIG_IGN)
+        raise RunStopped(signum)
+
+    previous = {number: signal.signal(number, stop) for number in STOP_SIGNALS}
+    try:
+        yield
+    finally:
+        for number, handler in previous.items():
+            signal.signal(number, handler)
+
+
+class _Deferred:
+    stopped: RunStopped | None = None
+
+
+@contextlib.contextmanager
+def _deferred_signals() -> Iterator[_Deferred]:
+    """While the manifest and index are written, a stop signal is noted, not raised."""
+    late = _Deferred()
+    if threading.current_thread() is not threading.main_thread():
+        yield late
+        return
+
+    def note(signum: int, _frame: Any) -> None:
+        late.stopped = late.stopped or RunStopped(signum)
+
+    previous = {number: signal.signal(number, note) for number in STOP_SIGNALS}
+    try:
+        yield late
+    finally:
+        for number, handler in previous.items():
+            signal.signal(number, handler)
+
+
+def run_parameters(review_year: str, snapshot: Path) -> dict[str, Any]:
+    """The parameters injected into every notebook of a run (``RUN_PARAMETERS``), by name."""
+    return {"review_year": review_year, SNAPSHOT_PARAMETER: str(snapshot)}
 
 
 def load_dataset(path: Path, params: Parameters):
@@ -139,57 +230,140 @@ def _review_year(options: RunOptions, params: Parameters) -> str:
         raise QvError(f"--year: {exc}") from None
 
 
+def _declared(kind: PackKind, cache: InputsCache) -> dict[str, NotebookParameter]:
+    """The notebook's declared parameters, read (with papermill) only when it changed."""
+    sha = cache.sha256(kind.notebook)
+    known = cache.notebook(kind.notebook, sha)
+    if known is not None:
+        return {name: NotebookParameter(**value) for name, value in known.items()}
+    declared = notebook_parameters(kind.notebook)
+    cache.remember_notebook(kind.notebook, sha, {n: vars(p) for n, p in declared.items()})
+    return declared
+
+
+class _Data:
+    """The run's data: what the cache knows of it, loaded only when something needs more."""
+
+    def __init__(self, path: Path, params: Parameters, cache: InputsCache, state: str):
+        self.path, self.params, self.cache, self.state = path, params, cache, state
+        self._dataset = None
+        self.info = cache.dataset(state)
+
+    def dataset(self):
+        """The loaded, validated dataset (loaded on first use)."""
+        if self._dataset is None:
+            self._dataset = load_dataset(self.path, self.params)
+        return self._dataset
+
+    def describe(self) -> dict[str, Any]:
+        """Per trust its name and data fingerprint, the metadata and the snapshot's name."""
+        if self.info is None:
+            ds = self.dataset()
+            names, fingerprints = ds.trust_names(), ds.trust_fingerprints()
+            self.info = {
+                "meta": dict(getattr(ds, "meta", {}) or {}),
+                "snapshot": ds.content_hash(),
+                "trusts": {c: {"name": names[c], "fingerprint": fingerprints[c]} for c in names},
+            }
+            self.cache.remember_dataset(self.state, self.info)
+        return self.info
+
+    def snapshot(self, directory: Path) -> Path:
+        """The snapshot of the data under ``directory``, written if it is not there."""
+        path = directory / self.describe()["snapshot"]
+        if not path.is_dir():
+            path = Path(self.dataset().write_snapshot(directory))
+        return path
+
+
+def select_risks(kind: PackKind, trust_data: Any, params: Parameters, year: str) -> list[str]:
+    """The one call of a risk-scope pack's selector hook: the ids it selects for one trust.
+
+    Raises
+    ------
+    QvError
+        If a selected id cannot name a file.
+    """
+    selected = resolve(kind.select_risks)(trust_data, params.region, year)
+    ids = sorted({str(r) for r in selected})
+    bad = [r for r in ids if not _RISK_ID_RE.match(r)]
+    if bad:
+        raise QvError(
+            f"trust {trust_data.code}: risk id(s) {bad} selected for pack '{kind.name}' cannot "
+            "name a file; risk ids may hold letters, digits, '.', '_' and '-' only "
+            "(fix the risk register)"
+        )
+    return ids
+
+
+def selection_key(kind: PackKind, data_fingerprint: str, params: Parameters, year: str, code: str):
+    """What a selection depends on: the trust's data, the year, the region, the hook, the code."""
+    hook = kind.select_risks
+    if callable(hook):
+        hook = f"{hook.__module__}:{hook.__qualname__}"
+    return sha256_json(
+        {
+            "pack": kind.name,
+            "hook": hook,
+            "trust_data": data_fingerprint,
+            "review_year": year,
+            "region": params.region.model_dump(mode="json"),
+            "code": code,
+        }
+    )
+
+
 def _trust_inputs(
-    ds, params: Parameters, requested: Sequence[str], kinds: list[PackKind], year: str
-):
-    available = list(ds.trust_codes)
+    data: _Data,
+    params: Parameters,
+    requested: Sequence[str],
+    kinds: list[PackKind],
+    year: str,
+    code_sha: str,
+) -> list[TrustInput]:
+    info = data.describe()
+    available = sorted(info["trusts"])
     if requested:
         codes = [params.code_map.get(code, code) for code in requested]
         unknown = [code for code in codes if code not in available]
         if unknown:
-            raise QvError(f"unknown trust(s) {unknown}; the data has trusts {sorted(available)}")
+            raise QvError(f"unknown trust(s) {unknown}; the data has trusts {available}")
         codes = sorted(set(codes))
     else:
-        codes = sorted(available)
+        codes = available
     missing = sorted(set(params.trusts) - set(available))
     if missing:
         log.warning("trust(s) %s have parameters but no data; no packs for them", missing)
-    selectors = {}
+    selecting = []
     for kind in kinds:
         if kind.scope != "risk":
             continue
         if kind.select_risks is None:
             log.warning("pack '%s' has no risk selector yet; no briefs planned", kind.name)
         else:
-            selectors[kind.name] = resolve(kind.select_risks)
+            selecting.append(kind)
     inputs = []
     for code in codes:
-        trust = ds.trust(code)
+        fingerprint = info["trusts"][code]["fingerprint"]
+        risk_ids = {}
+        for kind in selecting:
+            key = selection_key(kind, fingerprint, params, year, code_sha)
+            ids = data.cache.selection(key)
+            if ids is None:
+                ids = select_risks(kind, data.dataset().trust(code), params, year)
+                data.cache.remember_selection(key, code, ids)
+            risk_ids[kind.name] = ids
         config = params.trusts.get(code)
         inputs.append(
             TrustInput(
                 code=code,
-                name=config.name if config else str(getattr(trust, "name", code)),
+                name=config.name if config else info["trusts"][code]["name"],
                 parameters=config.model_dump(mode="json") if config else {},
-                data_fingerprint=trust.fingerprint(),
-                risk_ids={
-                    name: _risk_ids(code, name, select(trust, params.region, year))
-                    for name, select in selectors.items()
-                },
+                data_fingerprint=fingerprint,
+                risk_ids=risk_ids,
             )
         )
     return inputs
-
-
-def _risk_ids(trust: str, pack: str, selected) -> list[str]:
-    ids = sorted({str(r) for r in selected})
-    bad = [r for r in ids if not _RISK_ID_RE.match(r)]
-    if bad:
-        raise QvError(
-            f"trust {trust}: risk id(s) {bad} selected for pack '{pack}' cannot name a file; "
-            "risk ids may hold letters, digits, '.', '_' and '-' only (fix the risk register)"
-        )
-    return ids
 
 
 def _period_text(period: Any) -> str | None:
@@ -200,27 +374,105 @@ def _period_text(period: Any) -> str | None:
     return " to ".join(f"{day.day} {day:%B %Y}" for day in days)
 
 
+@contextlib.contextmanager
+def _one_run_at_a_time(out_dir: Path) -> Iterator[None]:
+    """Hold the output folder's lock; exit 2 when another run holds it or the folder is
+    unwritable.  A lock left by a killed run is free again and is taken over."""
+    from filelock import FileLock, Timeout
+
+    run_file = out_dir / RUN_FILE
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        lock = FileLock(out_dir / LOCK_FILE, timeout=0)
+        lock.acquire()
+    except Timeout:
+        raise QvError(
+            f"another qv reviews{_describe_run(run_file)} is writing into {out_dir}; wait for "
+            "it to finish, or give another --out"
+        ) from None
+    except OSError as exc:
+        raise QvError(f"--out {out_dir}: cannot write there ({exc.strerror or exc})") from None
+    try:
+        if run_file.exists():
+            log.warning(
+                "a run into %s did not finish%s; its lock is taken over",
+                out_dir,
+                _describe_run(run_file),
+            )
+        started = datetime.now(UTC).isoformat(timespec="seconds")
+        info = {"pid": os.getpid(), "host": socket.gethostname(), "started": started}
+        try:
+            write_atomic(run_file, json.dumps(info) + "\n")
+        except OSError as exc:
+            raise QvError(f"--out {out_dir}: cannot write there ({exc.strerror or exc})") from None
+        yield
+        run_file.unlink(missing_ok=True)
+    finally:
+        lock.release()
+
+
+def _describe_run(run_file: Path) -> str:
+    try:
+        info = json.loads(run_file.read_text(encoding="utf-8"))
+        return f" (pid {info['pid']} on {info['host']}, started {info['started']})"
+    except (OSError, ValueError, KeyError, TypeError):
+        return ""
+
+
+def _remove_temp_files(year_dir: Path) -> None:
+    """Remove what interrupted atomic writes left in the year's folder (this run holds it)."""
+    if year_dir.is_dir():
+        for path in year_dir.rglob(".*.tmp"):
+            if _TEMP_FILE_RE.match(path.name):
+                path.unlink(missing_ok=True)
+
+
 def run_reviews(options: RunOptions) -> int:
-    """Build every out-of-date (trust, pack) of the run; return the exit code (0, 1 or 2)."""
-    console, errors = Console(), Console(stderr=True, soft_wrap=True)
+    """Build every out-of-date (trust, pack) of the run; return the exit code (0, 1, 2 or
+    128 + signal)."""
+    errors = Console(stderr=True, soft_wrap=True)
+    with _stop_on_signals():
+        try:
+            return _run(options, errors)
+        except RunStopped as exc:
+            errors.print(f"qv reviews: stopped by {exc}; nothing was built", markup=False)
+            return 128 + exc.signum
+
+
+def _run(options: RunOptions, errors: Console) -> int:
+    console = Console()
     if not console.is_terminal:
         console = Console(width=160)  # a CI log: keep each summary row on one line
     started = datetime.now(UTC).isoformat(timespec="seconds")
+    out_dir = Path(options.out_dir)
+    cache = InputsCache(out_dir)
+    data_dir = Path(options.data_dir) if options.data_dir else None
+    trusts: list[TrustInput] = []
     try:
         params = load_parameters(options.parameters_dir)
         year = _review_year(options, params)
         kinds = select_packs(options.registry, options.packs, bool(options.trusts))
         for kind in kinds:
-            check_notebook_parameters(kind)
+            check_notebook_parameters(kind, _declared(kind, cache))
         if options.jobs is not None and options.jobs < 1:
             raise QvError(f"--jobs {options.jobs}: give a number of workers of 1 or more")
-        config = WorkerConfig(
-            engine=options.engine, exporter=options.exporter, prewarm=options.prewarm
+        data_dir = data_dir or params.region.data_path()
+        code_sha = code_fingerprint(sha256=cache.sha256)
+        data_files = cache.tree(data_dir)
+        state = sha256_json(
+            {
+                "data": data_files,
+                "parameters": cache.tree(Path(options.parameters_dir or PARAMETERS_DIR)),
+                "code": code_sha,
+                "qvlib": qvlib.__version__,
+            }
         )
-        executor = make_executor(options.jobs or os.cpu_count() or 1, config, options.scheduler)
-        data_dir = Path(options.data_dir) if options.data_dir else params.region.data_path()
-        ds = load_dataset(data_dir, params)
-        trusts = _trust_inputs(ds, params, options.trusts, kinds, year)
+        data = _Data(data_dir, params, cache, state)
+        trusts = _trust_inputs(data, params, options.trusts, kinds, year, code_sha)
+        with _one_run_at_a_time(out_dir):
+            return _build(
+                options, console, errors, params, year, kinds, trusts, data, code_sha, started
+            )
     except DataValidationError as exc:
         errors.print(
             f"qv reviews: the data in {data_dir} has problems; nothing was built.", markup=False
@@ -230,44 +482,121 @@ def run_reviews(options: RunOptions) -> int:
     except QvError as exc:
         errors.print(f"qv reviews: {exc}", markup=False, highlight=False)
         return EXIT_BAD_INPUT
+    finally:
+        if out_dir.is_dir():
+            cache.save(t.code for t in trusts)
 
+
+def _build(
+    options: RunOptions,
+    console: Console,
+    errors: Console,
+    params: Parameters,
+    year: str,
+    kinds: list[PackKind],
+    trusts: list[TrustInput],
+    data: _Data,
+    code_sha: str,
+    started: str,
+) -> int:
     out_dir = Path(options.out_dir)
     year_dir = out_dir / year.replace("/", "-")
-    snapshot = Path(ds.write_snapshot(out_dir / ".snapshots"))
-    meta = dict(getattr(ds, "meta", {}) or {})
+    snapshots = out_dir / ".snapshots"
+    info = data.describe()
+    meta = info["meta"]
     synthetic = bool(meta.get("synthetic", False))
     provenance = {
-        "dataset": meta.get("name", data_dir.name),
+        "dataset": meta.get("name", data.path.name),
         "data period": _period_text(meta.get("period")),
         "software": f"qv {qvlib.__version__}",
     }
+    snapshot = snapshots / info["snapshot"]
     jobs = plan_jobs(
         kinds,
         trusts,
         region_name=params.region.region,
         region_parameters=params.region.model_dump(mode="json"),
-        review_year=year,
+        injected=run_parameters(year, snapshot),
         year_dir=year_dir,
-        snapshot=snapshot,
-        code_sha256=code_fingerprint(),
+        code_sha256=code_sha,
         provenance={k: v for k, v in provenance.items() if v is not None},
         synthetic=synthetic,
+        sha256=data.cache.sha256,
     )
     previous = read_manifest(year_dir)
     skipped = {j.key for j in jobs if not options.force and is_up_to_date(j, previous.get(j.key))}
     due = [j for j in jobs if j.key not in skipped]
     results: dict[str, JobResult] = {key: JobResult(key=key, status="skipped") for key in skipped}
+    stopped: RunStopped | None = None
+    if due:
+        try:
+            try:
+                snapshot = data.snapshot(snapshots)
+            except OSError as exc:
+                raise QvError(f"could not write the snapshot into {snapshots} ({exc})") from None
+            prepare = getattr(resolve(options.exporter), "prepare", None)
+            if prepare is not None:
+                prepare()  # shared caches built once here, not by every worker at once
+            config = WorkerConfig(
+                engine=options.engine,
+                exporter=options.exporter,
+                prewarm=options.prewarm,
+                preload=options.preload,
+                snapshot=str(snapshot),
+            )
+            by_key = {j.key: j for j in jobs}
+            executor = make_executor(options.jobs or os.cpu_count() or 1, config, options.scheduler)
+            with (
+                executor,
+                RunProgress(console, len(jobs), len(skipped), options.progress_bar) as bar,
+            ):
+                for result in executor.run(due):
+                    results[result.key] = result
+                    bar.advance(by_key[result.key], result)
+        except RunStopped as exc:
+            stopped = exc
+    for job in due:
+        if job.key not in results:
+            reason = f"not built: the run was stopped by {stopped}" if stopped else "not built"
+            results[job.key] = JobResult(key=job.key, status="cancelled", error=reason)
+            remove_partial_files(job.written_paths())
+    with _deferred_signals() as late:
+        if stopped or any(r.status in NOT_BUILT for r in results.values()):
+            _remove_temp_files(year_dir)
+        _record(options, params, year, kinds, trusts, jobs, results, previous, data, started)
+    stopped = stopped or late.stopped
+    table = summary_table([(j, results[j.key]) for j in jobs if j.key not in skipped], year_dir)
+    if table.row_count:
+        console.print(table)
+    failed = [j.key for j in jobs if results[j.key].status == "failed"]
+    cancelled = [j.key for j in jobs if results[j.key].status == "cancelled"]
+    built = len(jobs) - len(skipped) - len(failed) - len(cancelled)
+    summary = f"{built} built, {len(failed)} failed, {len(skipped)} up to date"
+    if cancelled:
+        summary += f", {len(cancelled)} not built"
+    console.print(f"{summary}; index: {year_dir / 'index.html'}", markup=False, highlight=False)
+    if stopped:
+        errors.print(f"qv reviews: stopped by {stopped}", markup=False)
+        return 128 + stopped.signum
+    return EXIT_FAILED if failed else EXIT_OK
 
-    prepare = getattr(resolve(options.exporter), "prepare", None)
-    if due and prepare is not None:
-        prepare()  # shared caches built once here, not by every worker at once
-    by_key = {j.key: j for j in jobs}
-    with executor, RunProgress(console, len(jobs), len(skipped), options.progress_bar) as bar:
-        for result in executor.run(due):
-            results[result.key] = result
-            bar.advance(by_key[result.key], result)
 
-    inputs = {"data_files": data_files(data_dir), "snapshot": snapshot.name}
+def _record(
+    options: RunOptions,
+    params: Parameters,
+    year: str,
+    kinds: list[PackKind],
+    trusts: list[TrustInput],
+    jobs: list,
+    results: dict[str, JobResult],
+    previous: dict[str, dict[str, Any]],
+    data: _Data,
+    started: str,
+) -> None:
+    """Write ``manifest.json`` and ``index.html`` of the review year."""
+    year_dir = Path(options.out_dir) / year.replace("/", "-")
+    snapshot = data.describe()["snapshot"]
+    inputs = {"data_files": data.cache.tree(data.path), "snapshot": snapshot}
     commit = git_commit()
     entries = [
         entry_for(
@@ -277,6 +606,7 @@ def run_reviews(options: RunOptions) -> int:
             inputs=inputs,
             commit=commit,
             previous=previous.get(j.key),
+            sha256=data.cache.sha256,
         )
         for j in jobs
     ]
@@ -289,32 +619,30 @@ def run_reviews(options: RunOptions) -> int:
         if key not in planned
         and not (e.get("pack") in selected_packs and e.get("trust") in selected_trusts | {None})
     ]
-    write_manifest(
-        year_dir,
-        entries,
-        run={
-            "started": started,
-            "finished": datetime.now(UTC).isoformat(timespec="seconds"),
-            "data_dir": display_path(data_dir),
-            "snapshot": snapshot.name,
-            "review_year": year,
-            "engine": options.engine,
-            "qvlib_version": qvlib.__version__,
-            "git_commit": commit,
-        },
-    )
-    write_index(
-        year_dir, entries, review_year=year, region=params.region.region, synthetic=synthetic
-    )
-    console.print(summary_table([(j, results[j.key]) for j in jobs], year_dir))
-    failed = [j.key for j in jobs if results[j.key].status == "failed"]
-    console.print(
-        f"{len(jobs) - len(skipped) - len(failed)} built, {len(failed)} failed, "
-        f"{len(skipped)} up to date; index: {year_dir / 'index.html'}",
-        markup=False,
-        highlight=False,
-    )
-    return EXIT_FAILED if failed else EXIT_OK
+    synthetic = bool(data.describe()["meta"].get("synthetic", False))
+    try:
+        write_manifest(
+            year_dir,
+            entries,
+            run={
+                "started": started,
+                "finished": datetime.now(UTC).isoformat(timespec="seconds"),
+                "data_dir": display_path(data.path),
+                "snapshot": snapshot,
+                "review_year": year,
+                "engine": options.engine if not options.scheduler else f"{options.engine} on Dask",
+                "qvlib_version": qvlib.__version__,
+                "git_commit": commit,
+            },
+        )
+        write_index(
+            year_dir, entries, review_year=year, region=params.region.region, synthetic=synthetic
+        )
+    except OSError as exc:
+        raise QvError(
+            f"could not write the manifest and index into {year_dir} ({exc}); the packs "
+            "built are in place but unrecorded: the next run rebuilds them"
+        ) from None
 
 
 def describe(registry: Sequence[PackKind] = PACKS, parameters_dir: Path | None = None) -> str:

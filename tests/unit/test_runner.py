@@ -23,8 +23,7 @@ from qvlib.config import PARAMETERS_DIR
 from qvlib.errors import DataValidationError, NotebookParameterError, Problem, QvError
 from qvlib.runner import PACKS, PackKind, RunOptions, describe, run_reviews
 from qvlib.runner import run as run_module
-from qvlib.runner.engine import WorkerConfig, stable_cell_ids, write_atomic
-from qvlib.runner.executors import make_executor
+from qvlib.runner.engine import stable_cell_ids, write_atomic
 from qvlib.runner.plan import (
     Job,
     TrustInput,
@@ -63,11 +62,20 @@ class FakeDataset:
     def trust(self, code: str) -> FakeTrust:
         return FakeTrust(code, self.values[code], self.risks.get(code, []))
 
-    def write_snapshot(self, directory: Path) -> Path:
+    def trust_names(self) -> dict[str, str]:
+        return {code: self.trust(code).name for code in self.trust_codes}
+
+    def trust_fingerprints(self) -> dict[str, str]:
+        return {code: self.trust(code).fingerprint() for code in self.trust_codes}
+
+    def content_hash(self) -> str:
         text = json.dumps(self.values, sort_keys=True)
-        path = Path(directory) / hashlib.sha256(text.encode()).hexdigest()[:12]
+        return hashlib.sha256(text.encode()).hexdigest()[:12]
+
+    def write_snapshot(self, directory: Path) -> Path:
+        path = Path(directory) / self.content_hash()
         path.mkdir(parents=True, exist_ok=True)
-        (path / "values.json").write_text(text)
+        (path / "values.json").write_text(json.dumps(self.values, sort_keys=True))
         return path
 
 
@@ -137,7 +145,7 @@ def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, Path]:
         lambda path, params: FakeDataset(json.loads((Path(path) / "values.json").read_text())),
     )
     # Other work may edit qvlib while a test runs; these tests are about data and notebooks.
-    monkeypatch.setattr(run_module, "code_fingerprint", lambda: "fixed")
+    monkeypatch.setattr(run_module, "code_fingerprint", lambda **_: "fixed")
     return {"params": params, "data": data, "out": tmp_path / "out"}
 
 
@@ -153,7 +161,7 @@ def options(project, registry, **overrides) -> RunOptions:
         jobs=1,
         parameters_dir=project["params"],
         exporter=EXPORTER,
-        prewarm=("pandas",),
+        preload=None,
         progress_bar=False,
     )
     settings.update(overrides)
@@ -248,17 +256,11 @@ def test_registry_names_are_the_documented_pack_names():
     assert by_name["region-overview"].scope == "region"
 
 
-def test_scheduler_fails_with_install_hint():
-    with pytest.raises(QvError, match="install the 'dask' extra"):
-        make_executor(2, WorkerConfig(), scheduler="tcp://10.0.0.1:8786")
-
-
 @pytest.mark.parametrize(
     ("overrides", "message"),
     [
         ({"year": "2025-26"}, "YYYY/YY"),
         ({"trusts": ["ZZZ"]}, "unknown trust(s) ['ZZZ']"),
-        ({"scheduler": "tcp://x:1"}, "dask"),
         ({"jobs": 0}, "--jobs 0"),
     ],
 )
@@ -305,7 +307,7 @@ FINGERPRINT_INPUTS = dict(
     data_fingerprint="d",
     pack="echo",
     risk_id=None,
-    review_year="2025/26",
+    injected={"review_year": "2025/26", "data": "/out/.snapshots/abc"},
 )
 
 
@@ -318,13 +320,20 @@ FINGERPRINT_INPUTS = dict(
         ("data_fingerprint", "d2"),
         ("pack", "other"),
         ("risk_id", "R1"),
-        ("review_year", "2026/27"),
+        ("injected", {"review_year": "2026/27", "data": "/out/.snapshots/abc"}),
     ],
 )
 def test_fingerprint_changes_with_each_input(field, value):
     base = job_fingerprint(**FINGERPRINT_INPUTS)
     assert job_fingerprint(**FINGERPRINT_INPUTS) == base
     assert job_fingerprint(**{**FINGERPRINT_INPUTS, field: value}) != base
+
+
+def test_fingerprint_ignores_where_the_snapshot_lives():
+    moved = {"review_year": "2025/26", "data": "/elsewhere/.snapshots/abc"}
+    assert job_fingerprint(**{**FINGERPRINT_INPUTS, "injected": moved}) == job_fingerprint(
+        **FINGERPRINT_INPUTS
+    )
 
 
 def plan(tmp_path, kinds=(ECHO, BRIEF, REGION)):
@@ -337,9 +346,8 @@ def plan(tmp_path, kinds=(ECHO, BRIEF, REGION)):
         trusts,
         region_name="Wessex",
         region_parameters={"r": 1},
-        review_year="2025/26",
+        injected={"review_year": "2025/26", "data": str(tmp_path / "snap")},
         year_dir=tmp_path / "2025-26",
-        snapshot=tmp_path / "snap",
         code_sha256="c",
         provenance={"dataset": "x"},
         synthetic=True,
@@ -538,47 +546,6 @@ def test_failing_trust_skip_and_rebuild_only_what_changed(project, capsys):
         "CCC/bundle": "skipped",
     }
     assert "AAA 2025/26: 10" in (year / "AAA" / "echo.html").read_text()
-
-
-@kernels
-def test_warm_kernel_in_any_order_gives_the_bytes_of_fresh_kernels(project, tmp_path):
-    two = {"trusts": ["AAA", "BBB"]}
-    warm = options(project, [LEAKY, ECHO], out_dir=tmp_path / "warm", **two)
-    fresh = options(project, [ECHO, LEAKY], out_dir=tmp_path / "fresh", engine="fresh", **two)
-    assert run_reviews(warm) == 0
-    assert run_reviews(fresh) == 0
-    warm_html, fresh_html = html_files(tmp_path / "warm"), html_files(tmp_path / "fresh")
-    assert len(warm_html) == 5
-    assert warm_html == fresh_html
-    echo = warm_html["2025-26/BBB/echo.html"].decode()
-    # The leaky notebook ran before it on the same kernel and changed all of this.
-    assert "leaks [] cwd notebooks env None" in echo and "max_rows 60" in echo
-    assert "UserWarning: echo warning" in echo
-
-
-@kernels
-def test_warm_kernel_runs_qvlib_setup_again_and_resets_altair(project, tmp_path):
-    # qvlib.charts is imported during the warm-up; a notebook importing it must still get its
-    # theme and renderer, and a notebook that does not must see altair's defaults.
-    warm = options(
-        project,
-        [kind("charted"), kind("probe")],
-        trusts=["AAA", "BBB"],
-        prewarm=("altair", "qvlib.charts"),
-    )
-    assert run_reviews(warm) == 0
-    year = project["out"] / "2025-26"
-    states = {
-        (trust, name): re.search(
-            r"altair_state=(\w+)/(\w+)", (year / trust / f"{name}.html").read_text()
-        )
-        for trust in ("AAA", "BBB")
-        for name in ("charted", "probe")
-    }
-    states = {key: match.groups() for key, match in states.items()}
-    # The second charted notebook ran after the first on the same kernel: same set-up.
-    assert states["AAA", "charted"] == states["BBB", "charted"] != ("default", "default")
-    assert states["AAA", "probe"] == states["BBB", "probe"] == ("default", "default")
 
 
 @kernels
