@@ -252,6 +252,9 @@ def main() -> None:
     signal.signal(signal.SIGTERM, _terminate_worker)
     die_with_parent(signal.SIGTERM, parent)
     channel = Channel(socket.socket(fileno=fd))
+    # A notebook process must not hold the connection: the run learns of a worker's death
+    # from the connection closing.
+    os.register_at_fork(after_in_child=channel.close)
     try:
         worker = Worker(*channel.recv())
     except EOFError:

@@ -434,3 +434,19 @@ def test_one_worker_and_two_workers_build_the_same_bytes(project, tmp_path):
     executed = [tmp_path / d / "2025-26/CCC/executed/echo.ipynb" for d in ("one", "two")]
     ids = [[c["id"] for c in nbformat.read(p, as_version=4).cells] for p in executed]
     assert ids[0] == ids[1]
+
+
+@kernels
+def test_a_job_whose_files_cannot_be_written_fails_alone_and_the_run_is_recorded(project):
+    long_id = "R" + "9" * 250  # a name the file system refuses
+    set_values(project["data"], {"AAA": 1, "BBB": 2}, {"AAA": ["R1", long_id]})
+    assert run_reviews(options(project, [ECHO, BRIEF], jobs=2)) == 1
+    found = {e["key"]: e for e in manifest(project)["outputs"]}
+    assert found[f"AAA/brief-{long_id}"]["status"] == "failed"
+    assert "File name too long" in found[f"AAA/brief-{long_id}"]["error"]
+    assert {k: e["status"] for k, e in found.items() if "9999" not in k} == {
+        "AAA/echo": "built",
+        "BBB/echo": "built",
+        "AAA/brief-R1": "built",
+    }
+    assert "File name too long" in (project["out"] / "2025-26" / "index.html").read_text()
