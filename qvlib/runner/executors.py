@@ -39,6 +39,8 @@ log = logging.getLogger(__name__)
 
 #: Workers that die before becoming ready this many times in a row fail the remaining jobs.
 _STARTUP_ATTEMPTS = 3
+#: How long to try to reach a Dask scheduler.
+CONNECT_TIMEOUT = "20s"
 
 
 def failed(job: Job, error: str) -> JobResult:
@@ -136,7 +138,7 @@ class DaskExecutor(JobExecutor):
                 "(pip install -e '.[dask]'), or leave out --scheduler to run on this machine"
             ) from None
         try:
-            self.client = Client(address, timeout="20s", set_as_default=False)
+            self.client = Client(address, timeout=CONNECT_TIMEOUT, set_as_default=False)
         except (OSError, TimeoutError, ValueError) as exc:
             raise QvError(
                 f"--scheduler {address}: no Dask scheduler answers there ({exc}); start one "
@@ -153,7 +155,7 @@ class DaskExecutor(JobExecutor):
             self.client.submit(run_dask_job, job, self.config, pure=False): job for job in jobs
         }
         self._futures = list(by_future)
-        for future in as_completed(self._futures):
+        for future in as_completed(self._futures, loop=self.client.loop):
             job = by_future[future]
             try:
                 result, files = future.result()
