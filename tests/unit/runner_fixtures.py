@@ -62,7 +62,12 @@ class FakeDataset:
         return path
 
 
+#: The trusts whose risks :func:`select_fixture_risks` was asked for, in order.
+SELECTED: list[str] = []
+
+
 def select_fixture_risks(trust: FakeTrust, region, review_year: str) -> list[str]:
+    SELECTED.append(trust.code)
     return trust.risks
 
 
