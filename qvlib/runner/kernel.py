@@ -75,7 +75,8 @@ class _Channel:
 class _ChannelSession(Session):
     """A :class:`~jupyter_client.session.Session` that sends to a :class:`_Channel`.
 
-    Content and metadata make the JSON round trip they make between a kernel and its client.
+    A message is serialized and deserialized as between a kernel and its client, so it reaches
+    nbclient with the same types (and a message that is not JSON-compliant warns the same way).
     """
 
     def send(  # type: ignore[override]
@@ -96,9 +97,8 @@ class _ChannelSession(Session):
             msg = self.msg(
                 msg_or_type, content=content, parent=parent, header=header, metadata=metadata
             )
-        msg["content"] = self.unpack(self.pack(msg["content"]))
-        msg["metadata"] = self.unpack(self.pack(msg["metadata"]))
-        stream.put(msg)
+        _, frames = self.feed_identities(self.serialize(msg))
+        stream.put(self.deserialize(frames))
         return msg
 
 
