@@ -50,29 +50,47 @@ ENGINES: dict[str, str] = {
 
 #: Imported by each worker once, before it forks a process per notebook.  Imports run as a
 #: kernel runs a notebook's imports (inside the shell), so libraries that ask whether they
-#: run in a kernel get the answer a notebook would.
+#: run in a kernel get the answer a notebook would.  Only modules whose import changes nothing
+#: a notebook can see belong here: not ``qvlib.charts``, whose import enables its altair theme
+#: (a notebook that does not import it must see altair's defaults, as in a new kernel).
 PREWARM_MODULES = (
     "numpy",
     "pandas",
     "pyarrow",
     "altair",
+    "openpyxl",
     "qvlib",
     "qvlib.datasets",
     "qvlib.metrics",
     "qvlib.tables",
     "qvlib.reviews",
+    "qvlib.briefs",
+    "qvlib.bundles",
+    "qvlib.cqc",
+    "qvlib.overview",
 )
 
 #: Reads the run's data snapshot once per worker; notebooks opened in its forks find it loaded.
-SNAPSHOT_PRELOAD = "qvlib.reviews:load_cached"
+SNAPSHOT_PRELOAD = "qvlib.runner.engine:preload_snapshot"
 
 #: Environment of notebook processes and kernels: a fixed hash seed makes set order reproducible.
 KERNEL_ENV = {"PYTHONHASHSEED": "0"}
 #: Kernel command-line additions: history in memory, as nbclient does.
 KERNEL_ARGS = ["--HistoryManager.hist_file=:memory:"]
 
-_FRESH_ENGINE = "qv-fresh-kernel"
+#: papermill's names for the two engines (see :func:`_register_engines`).
+FORK_ENGINE, FRESH_ENGINE = "qv-in-process", "qv-fresh-kernel"
 _TIMING_KEYS = ("start_time", "end_time", "duration")
+
+
+def preload_snapshot(snapshot: str) -> None:
+    """Read the snapshot as notebooks open it (``qv.open_review(trust, year, data)`` caches the
+    dataset per process) and index its rows by trust, before a worker forks."""
+    from qvlib.reviews import load_cached
+
+    dataset = load_cached(snapshot)
+    if dataset.trust_codes:
+        dataset.trust(dataset.trust_codes[0])
 
 
 @dataclass(frozen=True)
@@ -141,7 +159,7 @@ def remove_partial_files(paths: Iterable[Path]) -> None:
     """Remove temporary files that an interrupted atomic write of ``paths`` left behind."""
     for path in paths:
         try:
-            for tmp in path.parent.glob(f".{path.name}.*.tmp"):
+            for tmp in path.parent.glob(f".{path.name}.*.tmp*"):
                 tmp.unlink(missing_ok=True)
         except OSError:
             continue
@@ -183,25 +201,64 @@ def stop_kernels() -> None:
         _KERNELS.pop(pgid, None)
 
 
-def _register_fresh_engine() -> None:
-    """Register papermill's nbclient engine with qv's kernel settings as :data:`_FRESH_ENGINE`."""
+def _register_engines() -> None:
+    """Register qv's two engines with papermill: :data:`FORK_ENGINE` and :data:`FRESH_ENGINE`.
+
+    Both are papermill's nbclient engine (``PapermillNotebookClient``); they differ in the
+    kernel manager they give it.  Both finish the notebook before papermill writes it: times
+    removed, cell ids derived from the job, its recorded path set.
+    """
+    import logging
+
     from jupyter_client.manager import AsyncKernelManager
     from jupyter_core.paths import jupyter_runtime_dir
     from jupyter_core.utils import run_sync
     from papermill.clientwrap import PapermillNotebookClient
     from papermill.engines import Engine, papermill_engines
 
-    class FreshKernelEngine(Engine):
+    from qvlib.runner.kernel import InProcessKernelManager, shared_kernel
+
+    log = logging.getLogger("papermill")
+
+    class QvEngine(Engine):
+        @classmethod
+        def execute_notebook(cls, nb, kernel_name, *, qv_key, qv_recorded_path, **kwargs):
+            nb = super().execute_notebook(nb, kernel_name, **kwargs)
+            nb.metadata.papermill["output_path"] = qv_recorded_path
+            return stable_cell_ids(_without_times(nb), qv_key)
+
+        @classmethod
+        def client(cls, nb_man, kernel_name, km, start_timeout, **kwargs):
+            return PapermillNotebookClient(
+                nb_man,
+                km=km,
+                kernel_name=kernel_name,
+                startup_timeout=start_timeout,
+                log=log,
+                coalesce_streams=True,
+                record_timing=False,
+                **kwargs,
+            )
+
+    class InProcessEngine(QvEngine):
+        """nbclient on the in-process kernel of this (forked) process."""
+
+        @classmethod
+        def execute_managed_notebook(
+            cls, nb_man, kernel_name, *, qv_holder, start_timeout=60, **_ignored
+        ):
+            qv_holder["nb"] = nb_man.nb
+            km = InProcessKernelManager(shared_kernel())
+            return cls.client(nb_man, kernel_name, km, start_timeout).execute()
+
+    class FreshKernelEngine(QvEngine):
         """A new kernel per notebook, over IPC sockets in a folder removed when it stops."""
 
         @classmethod
         def execute_managed_notebook(
             cls, nb_man, kernel_name, *, qv_holder, qv_cwd, start_timeout=60, **_ignored
         ):
-            import logging
-
             qv_holder["nb"] = nb_man.nb
-
             runtime = Path(jupyter_runtime_dir())
             runtime.mkdir(parents=True, exist_ok=True)
             folder = Path(tempfile.mkdtemp(prefix="qv-kernel-", dir=runtime))
@@ -214,14 +271,11 @@ def _register_fresh_engine() -> None:
             def started(**_: Any) -> None:
                 _KERNELS[km.provisioner.pgid or km.provisioner.pid] = folder
 
-            client = PapermillNotebookClient(
+            client = cls.client(
                 nb_man,
-                km=km,
-                kernel_name=kernel_name,
-                startup_timeout=start_timeout,
-                log=logging.getLogger("papermill"),
-                coalesce_streams=True,
-                record_timing=False,
+                kernel_name,
+                km,
+                start_timeout,
                 extra_arguments=list(KERNEL_ARGS),
                 on_notebook_start=started,
             )
@@ -234,7 +288,8 @@ def _register_fresh_engine() -> None:
                 shutil.rmtree(folder, ignore_errors=True)
                 _KERNELS.clear()
 
-    papermill_engines.register(_FRESH_ENGINE, FreshKernelEngine)
+    papermill_engines.register(FORK_ENGINE, InProcessEngine)
+    papermill_engines.register(FRESH_ENGINE, FreshKernelEngine)
 
 
 # --------------------------------------------------------------------------- one job
@@ -243,20 +298,33 @@ def _register_fresh_engine() -> None:
 class JobRunner:
     """Executes jobs in this process with one engine; build it once, before forking.
 
-    Building it registers the engines with papermill and builds the HTML exporter (its
-    template compiled once).  :meth:`run` executes one job and never raises: every failure
-    becomes a failed :class:`JobResult`.
+    Building it registers the engines with papermill, builds the HTML exporter and renders a
+    small page with it, and validates an empty notebook, so that the template is compiled and
+    the notebook schema's validator built once, not in every forked process (neither is state
+    a notebook can see).  :meth:`run` executes one job and never raises: every failure becomes
+    a failed :class:`JobResult`.
     """
 
     def __init__(self, config: WorkerConfig):
+        import nbformat
         import papermill  # noqa: F401  (loads papermill's engines before ours are registered)
 
-        from qvlib.runner.kernel import register_engine
-
-        register_engine()
-        _register_fresh_engine()
+        _register_engines()
         self.config = config
         self.exporter = resolve(config.exporter)()
+        sample = nbformat.v4.new_notebook(
+            cells=[nbformat.v4.new_markdown_cell("## Warm-up\n\nText, *emphasis*.")]
+        )
+        nbformat.writes(sample)
+        self.exporter.render(
+            sample,
+            title="Warm-up",
+            trust_code="",
+            trust_name="",
+            review_year="",
+            provenance={},
+            synthetic=False,
+        )
 
     def run(self, job: Job) -> JobResult:
         """Execute, render and write one job."""
@@ -264,7 +332,6 @@ class JobRunner:
         result = JobResult(key=job.key, status="failed", started=started)
         try:
             nb, error = self._execute(job)
-            write_atomic(job.executed, self._nbformat.writes(nb))
             result.executed = str(job.executed)
             if error is None:
                 result.outputs = [str(p) for p in self._write_outputs(job, nb)]
@@ -278,50 +345,63 @@ class JobRunner:
         result.finished = now()
         return result
 
-    @property
-    def _nbformat(self):
-        import nbformat
-
-        return nbformat
-
     def _execute(self, job: Job) -> tuple[Any, str | None]:
-        """Run the notebook through papermill; return the executed notebook and any error."""
+        """Run the notebook through papermill, which writes the executed notebook (atomically:
+        to a temporary file renamed into place); return it and any error."""
+        import nbformat
         import papermill
         from papermill.exceptions import PapermillExecutionError
 
-        from qvlib.runner.kernel import ENGINE_NAME, enter_notebook_folder
+        from qvlib.runner.kernel import enter_notebook_folder
 
         notebook = job.kind.notebook
         holder: dict[str, Any] = {}
+        engine_kwargs: dict[str, Any] = {
+            "qv_holder": holder,
+            "qv_key": job.key,
+            "qv_recorded_path": str(job.executed_as or job.executed),
+        }
         if self.config.engine == "fork":
-            engine, engine_kwargs = ENGINE_NAME, {"qv_holder": holder}
+            engine = FORK_ENGINE
             enter_notebook_folder(notebook.parent)
         else:
-            engine, engine_kwargs = _FRESH_ENGINE, {"qv_holder": holder, "qv_cwd": notebook.parent}
+            engine, engine_kwargs["qv_cwd"] = FRESH_ENGINE, notebook.parent
+        job.executed.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(  # papermill wants an .ipynb name
+            prefix=f".{job.executed.name}.", suffix=".tmp.ipynb", dir=job.executed.parent
+        )
+        os.close(fd)
         error = None
         try:
-            nb = papermill.execute_notebook(
-                str(notebook),
-                None,
-                parameters=job.parameters,
-                engine_name=engine,
-                request_save_on_cell_execute=False,
-                progress_bar=False,
-                **engine_kwargs,
-            )
-        except PapermillExecutionError as exc:
-            # papermill has put its error banner and anchor in the notebook it executed.
-            nb = holder["nb"]
-            error = f"cell In [{exc.exec_count}] raised {exc.ename}: {_first_line(exc.evalue)}"
-        except Exception as exc:
-            if "nb" not in holder:
-                raise
-            nb = holder["nb"]
-            error = f"{type(exc).__name__}: {_first_line(str(exc)) or 'kernel failure'}"
-            _annotate_failure(nb, error, traceback.format_exc())
-        recorded = job.executed_as or job.executed
-        nb.metadata.setdefault("papermill", {})["output_path"] = str(recorded)
-        return stable_cell_ids(_without_times(nb), job.key), error
+            try:
+                nb = papermill.execute_notebook(
+                    str(notebook),
+                    tmp,
+                    parameters=job.parameters,
+                    engine_name=engine,
+                    request_save_on_cell_execute=False,
+                    progress_bar=False,
+                    **engine_kwargs,
+                )
+                os.chmod(tmp, _FILE_MODE)
+                os.replace(tmp, job.executed)
+                return nb, None
+            except PapermillExecutionError as exc:
+                # papermill has put its error banner and anchor in the notebook it executed.
+                nb = holder["nb"]
+                error = f"cell In [{exc.exec_count}] raised {exc.ename}: {_first_line(exc.evalue)}"
+            except Exception as exc:
+                if "nb" not in holder:
+                    raise
+                nb = holder["nb"]
+                error = f"{type(exc).__name__}: {_first_line(str(exc)) or 'kernel failure'}"
+                _annotate_failure(nb, error, traceback.format_exc())
+                nb.metadata.papermill["output_path"] = str(job.executed_as or job.executed)
+            stable_cell_ids(_without_times(nb), job.key)  # the banner cells are new
+            write_atomic(job.executed, nbformat.writes(nb))
+            return nb, error
+        finally:
+            Path(tmp).unlink(missing_ok=True)
 
     def _write_outputs(self, job: Job, nb: Any) -> list[Path]:
         html_text = self.exporter.render(

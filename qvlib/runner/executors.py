@@ -49,7 +49,15 @@ def failed(job: Job, error: str) -> JobResult:
 
 
 class JobExecutor:
-    """Runs jobs and yields their results as they complete; use as a context manager."""
+    """Runs jobs and yields their results as they complete; use as a context manager.
+
+    ``config`` may be replaced until :meth:`run` is called (a run learns its snapshot late).
+    """
+
+    config: WorkerConfig
+
+    def start(self) -> None:
+        """Start workers ahead of :meth:`run` (while the run still prepares its data)."""
 
     def run(self, jobs: Sequence[Job]) -> Iterator[JobResult]:
         """Yield one result per job, in completion order."""
@@ -76,16 +84,21 @@ class LocalExecutor(JobExecutor):
         self.config = config
         self._running: list[Any] = []
 
+    def start(self) -> None:
+        while len(self._running) < self.workers:
+            self._running.append(self._start(self.config))
+
     def run(self, jobs: Sequence[Job]) -> Iterator[JobResult]:
         pending = deque(jobs)
         running = self._running
-        for _ in range(min(self.workers, len(pending))):
+        while len(running) < min(self.workers, len(pending)):
             running.append(self._start(self.config))
+        snapshot = self.config.snapshot
         failures, startup_error = 0, ""
         while running:
             for worker in running:
                 if worker.ready and worker.job is None and pending:
-                    worker.submit(pending.popleft())
+                    worker.submit(pending.popleft(), snapshot)
             if not pending and not any(w.job for w in running):
                 break
             for worker in wait(running):
@@ -117,7 +130,7 @@ class LocalExecutor(JobExecutor):
     def close(self, *, abort: bool = False) -> None:
         workers, self._running = self._running, []
         for worker in workers:
-            worker.stop(now=abort)
+            worker.stop(now=abort or not worker.ready)
         for worker in workers:
             worker.wait()
 

@@ -9,16 +9,17 @@ nbclient engine runs unchanged on top of them: the ``injected-parameters`` cell,
 metadata, its error banner and anchor, nbclient's handling of every output message (streams,
 displays, display updates, ``clear_output``, errors) and its merging of streams.
 
-What a kernel process does that this one does too:
+:class:`InProcessKernelManager` is the kernel manager that nbclient is given (see
+:mod:`qvlib.runner.engine`).  What a kernel process does that this one does too:
 
 - messages go through the same JSON round trip a kernel's do, so outputs hold the same types;
 - ``sys.stdout`` and ``sys.stderr`` are captured while a cell runs, flushed before each display
   and at the end of the cell, as a kernel's streams are; output written to file descriptors 1
   and 2 (``os.system``, C code) is captured too and appended to the cell's streams;
 - ``input()`` and ``getpass()`` raise ``StdinNotImplementedError`` (papermill gives no stdin);
-- ``sys.path`` is a kernel's while cells run: the notebook's folder first, the interpreter's
-  own path, ``''`` before site-packages (between cells the process's own path is back, so
-  that runner hooks import as in the process that started the run);
+- ``sys.path`` is a kernel's while cells run: the interpreter's own path with ``''`` (the
+  working folder, the notebook's) before site-packages; between cells the process's own path
+  is back, so that runner hooks import as in the process that started the run;
 - the shell is created before pandas is imported, so pandas sees a kernel (it chooses its
   default ``display.max_columns`` by asking whether it runs in one).
 
@@ -32,7 +33,6 @@ import builtins
 import ctypes
 import getpass
 import io
-import logging
 import os
 import sys
 import tempfile
@@ -42,12 +42,12 @@ from pathlib import Path
 from queue import Empty
 from typing import Any
 
+from ipykernel.ipkernel import IPythonKernel
+from IPython import __version__ as ipython_version
 from IPython.core.error import StdinNotImplementedError
+from jupyter_client import protocol_version
 from jupyter_client.session import Session
 from traitlets.config import Config
-
-#: papermill's name for the engine that runs notebooks on :func:`shared_kernel`.
-ENGINE_NAME = "qv-in-process"
 
 _NO_INPUT = "raw_input was called, but this frontend does not support input requests."
 _NO_GETPASS = "getpass was called, but this frontend does not support input requests."
@@ -188,14 +188,10 @@ class ShellKernel:
 
     def kernel_info(self) -> str:
         """Answer a ``kernel_info_request``; return its message id."""
-        from ipykernel._version import kernel_protocol_version
-        from ipykernel.ipkernel import IPythonKernel
-        from IPython import __version__ as ipython_version
-
         request = self.session.msg("kernel_info_request", {})
         content = {
             "status": "ok",
-            "protocol_version": kernel_protocol_version,
+            "protocol_version": protocol_version,
             "implementation": IPythonKernel.implementation,
             "implementation_version": ipython_version,
             "language_info": IPythonKernel.language_info,
@@ -312,7 +308,7 @@ class ShellKernel:
         return self._captured[fd]
 
 
-class _KernelClient:
+class InProcessKernelClient:
     """The part of :class:`jupyter_client.KernelClient` that nbclient uses."""
 
     allow_stdin = False
@@ -341,7 +337,7 @@ class _KernelClient:
         return self.kernel.execute(code, **kwargs)
 
 
-class _KernelManager:
+class InProcessKernelManager:
     """The part of :class:`jupyter_client.KernelManager` that nbclient uses: a running kernel."""
 
     has_kernel = True
@@ -349,8 +345,8 @@ class _KernelManager:
     def __init__(self, kernel: ShellKernel) -> None:
         self.kernel = kernel
 
-    def client(self) -> _KernelClient:
-        return _KernelClient(self.kernel)
+    def client(self) -> InProcessKernelClient:
+        return InProcessKernelClient(self.kernel)
 
     def is_alive(self) -> bool:
         return True
@@ -377,39 +373,12 @@ def shared_kernel() -> ShellKernel:
 
 
 def enter_notebook_folder(folder: Path) -> None:
-    """Working directory and ``sys.path`` as in a kernel started in ``folder``."""
+    """Working directory and cells' ``sys.path`` as in a kernel started in ``folder``."""
     os.chdir(folder)
-    path = [p for p in sys.path if p not in ("", str(folder))]
+    kernel = shared_kernel()
+    path = [p for p in kernel.notebook_path if p != ""]
     site = [
         i for i, p in enumerate(path) if os.path.basename(p) in ("site-packages", "dist-packages")
     ]
-    path.insert(site[0] if site else 0, "")
-    sys.path[:] = [str(folder), *path]
-
-
-def register_engine() -> None:
-    """Register :data:`ENGINE_NAME` with papermill: nbclient on :func:`shared_kernel`."""
-    from papermill.clientwrap import PapermillNotebookClient
-    from papermill.engines import Engine, papermill_engines
-
-    class InProcessEngine(Engine):
-        """papermill's nbclient engine, with the kernel in this process."""
-
-        @classmethod
-        def execute_managed_notebook(
-            cls, nb_man, kernel_name, *, qv_holder=None, start_timeout=60, **_ignored
-        ):
-            if qv_holder is not None:
-                qv_holder["nb"] = nb_man.nb
-            client = PapermillNotebookClient(
-                nb_man,
-                km=_KernelManager(shared_kernel()),
-                kernel_name=kernel_name,
-                startup_timeout=start_timeout,
-                log=logging.getLogger("papermill"),
-                coalesce_streams=True,
-                record_timing=False,
-            )
-            return client.execute()
-
-    papermill_engines.register(ENGINE_NAME, InProcessEngine)
+    path.insert(site[0] if site else 0, "")  # the working folder, as IPython puts it
+    kernel.notebook_path = path

@@ -36,8 +36,8 @@ import re
 import signal
 import socket
 import threading
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any, Literal
@@ -55,7 +55,7 @@ from qvlib.runner.engine import (
     remove_partial_files,
     write_atomic,
 )
-from qvlib.runner.executors import make_executor
+from qvlib.runner.executors import JobExecutor, make_executor
 from qvlib.runner.inputs import InputsCache, sha256_json
 from qvlib.runner.plan import (
     NotebookParameter,
@@ -85,7 +85,7 @@ STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 LOCK_FILE = ".qv-reviews.lock"
 RUN_FILE = ".qv-reviews.run.json"
 _RISK_ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
-_TEMP_FILE_RE = re.compile(r"^\..+\.tmp$")
+_TEMP_FILE_RE = re.compile(r"^\..+\.tmp(\.ipynb)?$")
 _SCOPE_TEXT = {
     "trust": "one per trust",
     "risk": "one per open risk that calls for it",
@@ -345,12 +345,13 @@ def _trust_inputs(
     inputs = []
     for code in codes:
         fingerprint = info["trusts"][code]["fingerprint"]
-        risk_ids = {}
+        risk_ids, trust_data = {}, None
         for kind in selecting:
             key = selection_key(kind, fingerprint, params, year, code_sha)
             ids = data.cache.selection(key)
             if ids is None:
-                ids = select_risks(kind, data.dataset().trust(code), params, year)
+                trust_data = trust_data or data.dataset().trust(code)
+                ids = select_risks(kind, trust_data, params, year)
                 data.cache.remember_selection(key, code, ids)
             risk_ids[kind.name] = ids
         config = params.trusts.get(code)
@@ -422,7 +423,7 @@ def _describe_run(run_file: Path) -> str:
 def _remove_temp_files(year_dir: Path) -> None:
     """Remove what interrupted atomic writes left in the year's folder (this run holds it)."""
     if year_dir.is_dir():
-        for path in year_dir.rglob(".*.tmp"):
+        for path in year_dir.rglob(".*.tmp*"):
             if _TEMP_FILE_RE.match(path.name):
                 path.unlink(missing_ok=True)
 
@@ -439,6 +440,100 @@ def run_reviews(options: RunOptions) -> int:
             return 128 + exc.signum
 
 
+class _BadData(QvError):
+    """The data of a run does not validate."""
+
+    def __init__(self, data_dir: Path, error: DataValidationError):
+        super().__init__(f"the data in {data_dir} has problems; nothing was built.\n{error}")
+
+
+@dataclass
+class _Plan:
+    """What a run is asked to build, from what."""
+
+    params: Parameters
+    year: str
+    kinds: list[PackKind]
+    trusts: list[TrustInput]
+    data: _Data
+    code_sha: str
+
+
+def _plan(
+    options: RunOptions, cache: InputsCache, loading: Callable[[], None] | None = None
+) -> _Plan:
+    """Parameters, packs, notebooks, data and trusts of a run: checked, nothing written.
+
+    ``loading`` is called when the data has to be loaded (it changed since the last run).
+
+    Raises
+    ------
+    QvError
+        Bad parameters, options, notebooks or data.
+    """
+    params = load_parameters(options.parameters_dir)
+    year = _review_year(options, params)
+    kinds = select_packs(options.registry, options.packs, bool(options.trusts))
+    for kind in kinds:
+        check_notebook_parameters(kind, _declared(kind, cache))
+    if options.jobs is not None and options.jobs < 1:
+        raise QvError(f"--jobs {options.jobs}: give a number of workers of 1 or more")
+    data_dir = Path(options.data_dir) if options.data_dir else params.region.data_path()
+    code_sha = code_fingerprint(sha256=cache.sha256)
+    state = sha256_json(
+        {
+            "data": cache.tree(data_dir),
+            "parameters": cache.tree(Path(options.parameters_dir or PARAMETERS_DIR)),
+            "code": code_sha,
+            "qvlib": qvlib.__version__,
+        }
+    )
+    data = _Data(data_dir, params, cache, state)
+    if data.info is None and loading is not None:
+        loading()
+    try:
+        trusts = _trust_inputs(data, params, options.trusts, kinds, year, code_sha)
+    except DataValidationError as exc:
+        raise _BadData(data_dir, exc) from None
+    return _Plan(params, year, kinds, trusts, data, code_sha)
+
+
+def _jobs(options: RunOptions, plan: _Plan) -> list:
+    """Every job of the run, with its fingerprint."""
+    info = plan.data.describe()
+    meta = info["meta"]
+    provenance = {
+        "dataset": meta.get("name", plan.data.path.name),
+        "data period": _period_text(meta.get("period")),
+        "software": f"qv {qvlib.__version__}",
+    }
+    out_dir = Path(options.out_dir)
+    return plan_jobs(
+        plan.kinds,
+        plan.trusts,
+        region_name=plan.params.region.region,
+        region_parameters=plan.params.region.model_dump(mode="json"),
+        injected=run_parameters(plan.year, out_dir / ".snapshots" / info["snapshot"]),
+        year_dir=out_dir / plan.year.replace("/", "-"),
+        code_sha256=plan.code_sha,
+        provenance={k: v for k, v in provenance.items() if v is not None},
+        synthetic=bool(meta.get("synthetic", False)),
+        sha256=plan.data.cache.sha256,
+    )
+
+
+def planned_jobs(options: RunOptions) -> list:
+    """The jobs ``qv reviews`` plans for ``options``, up to date or not; nothing is written.
+
+    Raises
+    ------
+    QvError
+        As :func:`run_reviews` reports them.
+    """
+    cache = InputsCache(Path(options.out_dir))
+    return _jobs(options, _plan(options, cache))
+
+
 def _run(options: RunOptions, errors: Console) -> int:
     console = Console()
     if not console.is_terminal:
@@ -446,83 +541,57 @@ def _run(options: RunOptions, errors: Console) -> int:
     started = datetime.now(UTC).isoformat(timespec="seconds")
     out_dir = Path(options.out_dir)
     cache = InputsCache(out_dir)
-    data_dir = Path(options.data_dir) if options.data_dir else None
-    trusts: list[TrustInput] = []
+    plan = None
+    config = WorkerConfig(
+        engine=options.engine,
+        exporter=options.exporter,
+        prewarm=options.prewarm,
+        preload=options.preload,
+    )
+    executor: JobExecutor | None = None
+
+    def workers() -> JobExecutor:
+        """The run's executor, made on first need (a run with nothing to build makes none)."""
+        nonlocal executor
+        if executor is None:
+            workers_wanted = options.jobs or os.cpu_count() or 1
+            executor = make_executor(workers_wanted, config, options.scheduler)
+        return executor
+
+    def start_workers() -> None:
+        # Changed data will almost surely mean packs to build: local workers start importing
+        # what notebooks need while this process loads and checks the data.
+        if not options.scheduler:
+            workers().start()
+
     try:
-        params = load_parameters(options.parameters_dir)
-        year = _review_year(options, params)
-        kinds = select_packs(options.registry, options.packs, bool(options.trusts))
-        for kind in kinds:
-            check_notebook_parameters(kind, _declared(kind, cache))
-        if options.jobs is not None and options.jobs < 1:
-            raise QvError(f"--jobs {options.jobs}: give a number of workers of 1 or more")
-        data_dir = data_dir or params.region.data_path()
-        code_sha = code_fingerprint(sha256=cache.sha256)
-        data_files = cache.tree(data_dir)
-        state = sha256_json(
-            {
-                "data": data_files,
-                "parameters": cache.tree(Path(options.parameters_dir or PARAMETERS_DIR)),
-                "code": code_sha,
-                "qvlib": qvlib.__version__,
-            }
-        )
-        data = _Data(data_dir, params, cache, state)
-        trusts = _trust_inputs(data, params, options.trusts, kinds, year, code_sha)
+        plan = _plan(options, cache, start_workers)
         with _one_run_at_a_time(out_dir):
-            return _build(
-                options, console, errors, params, year, kinds, trusts, data, code_sha, started
-            )
-    except DataValidationError as exc:
-        errors.print(
-            f"qv reviews: the data in {data_dir} has problems; nothing was built.", markup=False
-        )
-        errors.print(str(exc), markup=False, highlight=False)
-        return EXIT_BAD_INPUT
+            return _build(options, console, errors, plan, started, workers)
     except QvError as exc:
         errors.print(f"qv reviews: {exc}", markup=False, highlight=False)
         return EXIT_BAD_INPUT
     finally:
+        if executor is not None:
+            executor.close(abort=True)
         if out_dir.is_dir():
-            cache.save(t.code for t in trusts)
+            cache.save(t.code for t in (plan.trusts if plan else []))
 
 
 def _build(
     options: RunOptions,
     console: Console,
     errors: Console,
-    params: Parameters,
-    year: str,
-    kinds: list[PackKind],
-    trusts: list[TrustInput],
-    data: _Data,
-    code_sha: str,
+    plan: _Plan,
     started: str,
+    workers: Callable[[], JobExecutor],
 ) -> int:
     out_dir = Path(options.out_dir)
-    year_dir = out_dir / year.replace("/", "-")
+    year_dir = out_dir / plan.year.replace("/", "-")
     snapshots = out_dir / ".snapshots"
-    info = data.describe()
-    meta = info["meta"]
-    synthetic = bool(meta.get("synthetic", False))
-    provenance = {
-        "dataset": meta.get("name", data.path.name),
-        "data period": _period_text(meta.get("period")),
-        "software": f"qv {qvlib.__version__}",
-    }
-    snapshot = snapshots / info["snapshot"]
-    jobs = plan_jobs(
-        kinds,
-        trusts,
-        region_name=params.region.region,
-        region_parameters=params.region.model_dump(mode="json"),
-        injected=run_parameters(year, snapshot),
-        year_dir=year_dir,
-        code_sha256=code_sha,
-        provenance={k: v for k, v in provenance.items() if v is not None},
-        synthetic=synthetic,
-        sha256=data.cache.sha256,
-    )
+    data = plan.data
+    snapshot = snapshots / data.describe()["snapshot"]
+    jobs = _jobs(options, plan)
     previous = read_manifest(year_dir)
     skipped = {j.key for j in jobs if not options.force and is_up_to_date(j, previous.get(j.key))}
     due = [j for j in jobs if j.key not in skipped]
@@ -537,23 +606,15 @@ def _build(
             prepare = getattr(resolve(options.exporter), "prepare", None)
             if prepare is not None:
                 prepare()  # shared caches built once here, not by every worker at once
-            config = WorkerConfig(
-                engine=options.engine,
-                exporter=options.exporter,
-                prewarm=options.prewarm,
-                preload=options.preload,
-                snapshot=str(snapshot),
-            )
+            executor = workers()
+            executor.config = replace(executor.config, snapshot=str(snapshot))
             by_key = {j.key: j for j in jobs}
-            executor = make_executor(options.jobs or os.cpu_count() or 1, config, options.scheduler)
-            with (
-                executor,
-                RunProgress(console, len(jobs), len(skipped), options.progress_bar) as bar,
-            ):
+            with RunProgress(console, len(jobs), len(skipped), options.progress_bar) as bar:
                 for result in executor.run(due):
                     results[result.key] = result
                     bar.advance(by_key[result.key], result)
         except RunStopped as exc:
+            workers().close(abort=True)
             stopped = exc
     for job in due:
         if job.key not in results:
@@ -563,7 +624,7 @@ def _build(
     with _deferred_signals() as late:
         if stopped or any(r.status in NOT_BUILT for r in results.values()):
             _remove_temp_files(year_dir)
-        _record(options, params, year, kinds, trusts, jobs, results, previous, data, started)
+        _record(options, plan, jobs, results, previous, started)
     stopped = stopped or late.stopped
     table = summary_table([(j, results[j.key]) for j in jobs if j.key not in skipped], year_dir)
     if table.row_count:
@@ -583,17 +644,14 @@ def _build(
 
 def _record(
     options: RunOptions,
-    params: Parameters,
-    year: str,
-    kinds: list[PackKind],
-    trusts: list[TrustInput],
+    plan: _Plan,
     jobs: list,
     results: dict[str, JobResult],
     previous: dict[str, dict[str, Any]],
-    data: _Data,
     started: str,
 ) -> None:
     """Write ``manifest.json`` and ``index.html`` of the review year."""
+    data, year = plan.data, plan.year
     year_dir = Path(options.out_dir) / year.replace("/", "-")
     snapshot = data.describe()["snapshot"]
     inputs = {"data_files": data.cache.tree(data.path), "snapshot": snapshot}
@@ -610,8 +668,8 @@ def _record(
         )
         for j in jobs
     ]
-    selected_packs = {k.name for k in kinds}
-    selected_trusts = {t.code for t in trusts}
+    selected_packs = {k.name for k in plan.kinds}
+    selected_trusts = {t.code for t in plan.trusts}
     planned = {j.key for j in jobs}
     entries += [
         e
@@ -636,7 +694,11 @@ def _record(
             },
         )
         write_index(
-            year_dir, entries, review_year=year, region=params.region.region, synthetic=synthetic
+            year_dir,
+            entries,
+            review_year=year,
+            region=plan.params.region.region,
+            synthetic=synthetic,
         )
     except OSError as exc:
         raise QvError(

@@ -159,6 +159,17 @@ def _terminate_notebook(signum: int, _frame: Any) -> None:
     os._exit(128 + signum)
 
 
+def _warm_up_altair() -> None:
+    """Build a chart spec once, so that altair's schema validators exist before forking.
+
+    Altair names views and parameters by hashing their specs (it keeps no counters) and this
+    chart warns of nothing, so no notebook can tell that it was built.
+    """
+    if "altair" in sys.modules and "pandas" in sys.modules:
+        alt, pd = sys.modules["altair"], sys.modules["pandas"]
+        alt.Chart(pd.DataFrame({"x": [0.0]})).mark_point().encode(x="x:Q").to_dict()
+
+
 class Worker:
     """The state every notebook process starts from, and the forking of one per job.
 
@@ -184,13 +195,29 @@ class Worker:
             kernel.notebook_path = kernel_path
             # Before pandas is imported: imports run inside the shell, as a notebook's do.
             imports = kernel.shell.builtin_trap
+        self.imports = imports
         with imports:
             for name in config.prewarm:
                 importlib.import_module(name)
+            _warm_up_altair()
             self.runner = JobRunner(config)
-            if config.preload and config.snapshot:
-                resolve(config.preload)(config.snapshot)
         self.config = config
+        if config.snapshot:
+            self.preload(config.snapshot)
+        self._freeze()
+
+    def preload(self, snapshot: str) -> None:
+        """Read the run's data snapshot (``config.preload``) once, for every fork to share.
+
+        A snapshot that cannot be read is left to the notebooks, which report it.
+        """
+        if self.config.preload:
+            with self.imports, contextlib.suppress(Exception):
+                resolve(self.config.preload)(snapshot)
+            self._freeze()
+
+    def _freeze(self) -> None:
+        # Objects frozen for the collector stay untouched in forks: their pages stay shared.
         sys.stdout.flush()
         sys.stderr.flush()
         gc.collect()
@@ -270,6 +297,9 @@ def main() -> None:
             break
         if kind == "stop":
             break
+        if kind == "preload":
+            worker.preload(payload)
+            continue
         channel.send(("result", worker.run(payload)))
     os._exit(0)
 
@@ -294,6 +324,7 @@ class WorkerProcess:
         self.channel.send((config, list(sys.path)))
         self.job: Job | None = None
         self.ready = False
+        self.snapshot = config.snapshot
 
     @property
     def pid(self) -> int:
@@ -302,8 +333,12 @@ class WorkerProcess:
     def fileno(self) -> int:
         return self.channel.fileno()
 
-    def submit(self, job: Job) -> None:
-        """Hand ``job`` to the worker (it must be ready and idle)."""
+    def submit(self, job: Job, snapshot: str | None = None) -> None:
+        """Hand ``job`` to the worker (it must be ready and idle), which reads ``snapshot``
+        first if it has not read it yet."""
+        if snapshot and snapshot != self.snapshot:
+            self.channel.send(("preload", snapshot))
+            self.snapshot = snapshot
         self.job = job
         self.channel.send(("job", job))
 

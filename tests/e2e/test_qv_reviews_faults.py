@@ -83,7 +83,7 @@ def manifest(out: Path) -> dict[str, dict]:
 
 
 def temp_files(out: Path) -> list[Path]:
-    return [p for p in out.rglob(".*") if p.name.endswith(".tmp")]
+    return [p for p in out.rglob(".*") if ".tmp" in p.name]
 
 
 @pytest.mark.parametrize(
