@@ -240,7 +240,7 @@ def chart_spc(
     x_axis = alt.Axis(format="%b %Y", labelAngle=0) if x_type == "temporal" else alt.Axis()
     x = alt.X("x", type=x_type, title=x_title, axis=x_axis)
     detail = [alt.Detail("segment:N")] if "segment" in spc.columns else []
-    base = alt.Chart(spc).encode(x, *detail)
+    base = alt.Chart().encode(x, *detail)
     y_scale = alt.Scale(zero=False)
 
     def limit_line(field: str, colour: str, dash: list[int] | None, width: float) -> alt.Chart:
@@ -285,7 +285,7 @@ def chart_spc(
     lines = "Grey line: values; black: mean; dashed grey: process limits"
     if has_target:
         lines += "; dashed red: target"
-    return alt.layer(*layers).properties(
+    return alt.layer(*layers, data=spc).properties(
         title=_title(title, subtitle),
         description=f"Statistical process control chart of {y_title}. {lines}.",
         width=CHART_WIDTH,
@@ -424,7 +424,7 @@ def chart_staff_survey(staff: pd.DataFrame, *, title: str | None = None) -> alt.
         alt.Tooltip("benchmark_average:Q", title="Benchmark average", format=".2f"),
         alt.Tooltip("benchmark_best:Q", title="Benchmark best", format=".2f"),
     ]
-    base = alt.Chart(staff).encode(
+    base = alt.Chart().encode(
         y=alt.Y("element:N", title=None, sort=None, axis=alt.Axis(labelLimit=220)),
         tooltip=tooltip,
     )
@@ -438,7 +438,7 @@ def chart_staff_survey(staff: pd.DataFrame, *, title: str | None = None) -> alt.
     trust = base.mark_point(filled=True, size=90, color=_nhs("NHS Blue"), opacity=1).encode(
         x="score:Q"
     )
-    return alt.layer(band, average, trust).properties(
+    return alt.layer(band, average, trust, data=staff).properties(
         title=_title(
             title or "NHS Staff Survey: People Promise",
             "Bar: benchmark group worst to best; tick: average; dot: this trust",
@@ -462,7 +462,7 @@ def chart_cqc_grid(cqc: pd.DataFrame, *, title: str | None = None) -> alt.LayerC
         Chart title; "CQC ratings" by default.
     """
     _require(cqc, ["key_question", "rating", "publication_date"], "chart_cqc_grid")
-    base = alt.Chart(cqc).encode(
+    base = alt.Chart().encode(
         x=alt.X(
             "key_question:N",
             title=None,
@@ -497,7 +497,7 @@ def chart_cqc_grid(cqc: pd.DataFrame, *, title: str | None = None) -> alt.LayerC
             alt.value(_nhs("Black")),
         ),
     )
-    return alt.layer(cells, labels).properties(
+    return alt.layer(cells, labels, data=cqc).properties(
         title=_title(title or "CQC ratings"),
         description="Grid of CQC ratings by key question and publication date.",
         width={"step": 84},
@@ -517,7 +517,7 @@ def chart_fft_trend(fft: pd.DataFrame, *, title: str | None = None) -> alt.Layer
         Chart title; "Friends and Family Test: % positive" by default.
     """
     _require(fft, ["period", "setting", "pct_positive"], "chart_fft_trend")
-    base = alt.Chart(fft).encode(
+    base = alt.Chart().encode(
         x=alt.X(
             "period:T",
             timeUnit="utcyearmonth",
@@ -535,6 +535,7 @@ def chart_fft_trend(fft: pd.DataFrame, *, title: str | None = None) -> alt.Layer
     return alt.layer(
         base.mark_line(invalid="break-paths-show-domains"),
         base.mark_point(size=25),
+        data=fft,
     ).properties(
         title=_title(
             title or "Friends and Family Test: % positive",
@@ -614,7 +615,7 @@ def chart_nets_trend(nets: pd.DataFrame, *, title: str | None = None) -> alt.Lay
         Chart title; "Education and Training Survey: % positive" by default.
     """
     _require(nets, ["year", "indicator", "pct_positive"], "chart_nets_trend")
-    base = alt.Chart(nets).encode(
+    base = alt.Chart().encode(
         x=alt.X("year:O", title=None, axis=alt.Axis(labelAngle=0)),
         y=alt.Y("pct_positive:Q", title="% positive", scale=alt.Scale(zero=False)),
         color=alt.Color("indicator:N", title=None),
@@ -625,7 +626,7 @@ def chart_nets_trend(nets: pd.DataFrame, *, title: str | None = None) -> alt.Lay
         ],
     )
     return alt.layer(
-        base.mark_line(invalid="break-paths-show-domains"), base.mark_point(size=40)
+        base.mark_line(invalid="break-paths-show-domains"), base.mark_point(size=40), data=nets
     ).properties(
         title=_title(title or "Education and Training Survey: % positive"),
         description="Line chart of NETS % positive by year and indicator.",
