@@ -12,6 +12,7 @@ OUT  ?= outputs
 YEAR ?=
 TRUST ?=
 JOBS ?=
+QUICK ?=
 
 QV_ARGS = --data $(DATA) --out $(OUT) $(if $(YEAR),--year $(YEAR)) $(if $(JOBS),--jobs $(JOBS)) \
           $(foreach t,$(TRUST),--trust $(t))
@@ -58,8 +59,8 @@ lint: $(STAMP) ## Lint and format-check the code
 	$(BIN)/ruff check qvlib tests benchmarks notebooks
 	$(BIN)/ruff format --check qvlib tests benchmarks
 
-bench: $(STAMP) ## Run the benchmarks (ratios measured in one run)
-	$(BIN)/python -m benchmarks
+bench: $(STAMP) ## Run the benchmarks (ratios measured in one run; QUICK=1 scales them down)
+	$(BIN)/python -m benchmarks $(if $(QUICK),--quick)
 
 sample-data: $(STAMP) ## Regenerate data/sample from the committed seed
 	$(BIN)/qv sample-data --out data/sample

@@ -12,9 +12,12 @@ Deciding that nothing changed must not cost a full read of the data.  The cache 
   name and data fingerprint, the metadata and the name of the snapshot it wrote;
 - ``selections``: the brief selections of the risk-scope packs, by (trust data fingerprint,
   review year, region parameters, pack, qvlib code);
-- ``notebooks``: each notebook's declared parameters, with the notebook's SHA-256.
+A notebook's declared parameters depend on its bytes only, so they are kept for every output
+folder at once, in ``notebook-parameters.json`` under :func:`user_cache_dir` (by the notebook's
+path, with its SHA-256): a run into a new folder does not read them with papermill again.
 
-Everything in it can be recomputed: a missing or unreadable cache only makes a run slower.
+Everything in these caches can be recomputed: a missing or unreadable cache only makes a run
+slower.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ import hashlib
 import json
 import logging
 import os
+import sys
 import time
 from collections.abc import Iterable
 from pathlib import Path
@@ -33,6 +37,19 @@ log = logging.getLogger(__name__)
 CACHE_DIR = ".qv-cache"
 _FORMAT = 1
 _RACY_NS = 2_000_000_000
+
+
+def user_cache_dir() -> Path:
+    """qv's cache for what does not depend on a run (the folder of ``qvlib.packs.cache_dir``).
+
+    ``$QV_CACHE_DIR`` when set; inside the virtual environment when running in one; else
+    ``~/.cache/qv``.
+    """
+    if os.environ.get("QV_CACHE_DIR"):
+        return Path(os.environ["QV_CACHE_DIR"])
+    if sys.prefix != sys.base_prefix:
+        return Path(sys.prefix) / "var" / "cache" / "qv"
+    return Path.home() / ".cache" / "qv"
 
 
 def sha256_json(value: Any) -> str:
@@ -67,13 +84,10 @@ class InputsCache:
 
     def __init__(self, out_dir: Path):
         self.path = Path(out_dir) / CACHE_DIR / "inputs.json"
-        self._data: dict[str, Any] = {}
-        try:
-            data = json.loads(self.path.read_text(encoding="utf-8"))
-            if data.get("format") == _FORMAT:
-                self._data = data
-        except (OSError, ValueError, AttributeError):
-            pass
+        self.notebooks_path = user_cache_dir() / "notebook-parameters.json"
+        self._data = _read(self.path)
+        self._known_notebooks = _read(self.notebooks_path).get("notebooks", {})
+        self._memo: dict[Path, str] = {}
         self._files: dict[str, list[Any]] = {}
         self._selections: dict[str, Any] = {}
         self._notebooks: dict[str, Any] = {}
@@ -82,7 +96,10 @@ class InputsCache:
     # -- file hashes -----------------------------------------------------------------------------
 
     def sha256(self, path: Path) -> str:
-        """SHA-256 of ``path``, read only when its size or modification time changed."""
+        """SHA-256 of ``path``, read only when its size or modification time changed (and
+        looked up once per run)."""
+        if path in self._memo:
+            return self._memo[path]
         key = str(Path(path).resolve())
         stat = os.stat(key)
         known = self._data.get("files", {}).get(key)
@@ -98,6 +115,7 @@ class InputsCache:
             digest = sha256_file(Path(key))
             checked = time.time_ns()
         self._files[key] = [stat.st_size, stat.st_mtime_ns, digest, checked]
+        self._memo[path] = digest
         return digest
 
     def tree(self, root: Path) -> list[dict[str, str]]:
@@ -133,10 +151,9 @@ class InputsCache:
 
     def notebook(self, path: Path, sha256: str) -> dict[str, Any] | None:
         """The declared parameters of the notebook at ``path``, if its bytes are unchanged."""
-        found = self._data.get("notebooks", {}).get(str(path))
+        found = self._known_notebooks.get(str(path))
         if found is None or found["sha256"] != sha256:
             return None
-        self._notebooks[str(path)] = found
         return found["parameters"]
 
     def remember_notebook(self, path: Path, sha256: str, parameters: dict[str, Any]) -> None:
@@ -147,8 +164,6 @@ class InputsCache:
 
         A cache that cannot be written is not an error: the next run recomputes.
         """
-        from qvlib.runner.engine import write_atomic
-
         covered = set(trusts)
         selections = {
             key: value
@@ -162,9 +177,25 @@ class InputsCache:
             "files": {k: v for k, v in files.items() if os.path.exists(k)},
             "datasets": self._datasets or self._data.get("datasets", {}),
             "selections": selections,
-            "notebooks": {**self._data.get("notebooks", {}), **self._notebooks},
         }
-        try:
-            write_atomic(self.path, json.dumps(document, sort_keys=True) + "\n")
-        except OSError as exc:
-            log.warning("could not write %s (%s); the next run hashes every input", self.path, exc)
+        _write(self.path, document)
+        if self._notebooks:
+            known = {**self._known_notebooks, **self._notebooks}
+            _write(self.notebooks_path, {"format": _FORMAT, "notebooks": known})
+
+
+def _read(path: Path) -> dict[str, Any]:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) and data.get("format") == _FORMAT else {}
+
+
+def _write(path: Path, document: dict[str, Any]) -> None:
+    from qvlib.runner.engine import write_atomic
+
+    try:
+        write_atomic(path, json.dumps(document, sort_keys=True) + "\n")
+    except OSError as exc:
+        log.warning("could not write %s (%s); the next run recomputes what it held", path, exc)

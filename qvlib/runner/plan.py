@@ -214,15 +214,18 @@ def plan_jobs(
     trusts = list(trusts)
     review_year = str(injected["review_year"])
     jobs: list[Job] = []
+    # Parameters enter fingerprints as digests, each computed once.
+    region_sha = sha256_json(region_parameters)
+    trust_sha = {t.code: sha256_json(t.parameters) for t in trusts}
 
     def job(kind: PackKind, key: str, trust: TrustInput | None, risk_id: str | None, **kw) -> Job:
-        params = {"region": region_parameters}
+        params = {"region": region_sha}
         if trust is None:
             data_fp = sha256_json({t.code: t.data_fingerprint for t in trusts})
-            params["trusts"] = {t.code: t.parameters for t in trusts}
+            params["trusts"] = trust_sha
         else:
             data_fp = trust.data_fingerprint
-            params["trust"] = trust.parameters
+            params["trust"] = trust_sha[trust.code]
         parameters = {**({"trust_code": trust.code} if trust else {}), **injected}
         if risk_id is not None:
             parameters["risk_id"] = risk_id

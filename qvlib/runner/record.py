@@ -1,9 +1,10 @@
 """The record of a run: ``manifest.json`` (what was built from what) and ``index.html``.
 
-The manifest lists every output of the review year: trust, pack, path, status (built, skipped,
-failed, or cancelled: not built because the run was stopped), fingerprint, inputs (data files
-and their SHA-256, the notebook and its SHA-256, the injected parameters), qvlib version, git
-commit, duration, the output's SHA-256 and, for a failure or a cancellation, the reason.  Times
+The manifest lists every output of the review year, one per line: trust, pack, path, status
+(built, skipped, failed, or cancelled: not built because the run was stopped), fingerprint,
+inputs (data files and their SHA-256, the notebook and its SHA-256, the injected parameters),
+qvlib version, git commit, duration, the output's SHA-256 and, for a failure or a
+cancellation, the reason.  Times
 live here and nowhere else.  A skipped output keeps the record of the run that built it.  A job
 that failed or was cancelled keeps the previous good output on disk (a link to it still works)
 but is recorded as not built, with ``stale_output`` set when such a file exists, and is rebuilt
@@ -125,11 +126,17 @@ def entry_for(
 def write_manifest(
     year_dir: Path, entries: Iterable[Mapping[str, Any]], run: Mapping[str, Any]
 ) -> Path:
-    """Write ``manifest.json`` (sorted keys, entries ordered by trust, pack, path) atomically."""
+    """Write ``manifest.json`` atomically: one output per line (entries ordered by trust, pack,
+    path; keys sorted), so that it stays quick to write for a national run and easy to grep."""
     ordered = sorted(entries, key=lambda e: (e.get("trust") or "", e["pack"], e["path"]))
-    document = {"run": dict(run), "outputs": ordered}
+
+    def line(value: Any) -> str:
+        return json.dumps(value, sort_keys=True, default=str)
+
+    outputs = ",\n".join(f"    {line(entry)}" for entry in ordered)
+    text = f'{{\n  "outputs": [\n{outputs}\n  ],\n  "run": {line(dict(run))}\n}}\n'
     path = year_dir / MANIFEST
-    write_atomic(path, json.dumps(document, indent=2, sort_keys=True, default=str) + "\n")
+    write_atomic(path, text)
     return path
 
 

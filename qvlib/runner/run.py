@@ -296,7 +296,9 @@ def select_risks(kind: PackKind, trust_data: Any, params: Parameters, year: str)
     return ids
 
 
-def selection_key(kind: PackKind, data_fingerprint: str, params: Parameters, year: str, code: str):
+def selection_key(
+    kind: PackKind, data_fingerprint: str, region: dict[str, Any], year: str, code: str
+) -> str:
     """What a selection depends on: the trust's data, the year, the region, the hook, the code."""
     hook = kind.select_risks
     if callable(hook):
@@ -307,7 +309,7 @@ def selection_key(kind: PackKind, data_fingerprint: str, params: Parameters, yea
             "hook": hook,
             "trust_data": data_fingerprint,
             "review_year": year,
-            "region": params.region.model_dump(mode="json"),
+            "region": region,
             "code": code,
         }
     )
@@ -343,11 +345,12 @@ def _trust_inputs(
         else:
             selecting.append(kind)
     inputs = []
+    region = params.region.model_dump(mode="json")
     for code in codes:
         fingerprint = info["trusts"][code]["fingerprint"]
         risk_ids, trust_data = {}, None
         for kind in selecting:
-            key = selection_key(kind, fingerprint, params, year, code_sha)
+            key = selection_key(kind, fingerprint, region, year, code_sha)
             ids = data.cache.selection(key)
             if ids is None:
                 trust_data = trust_data or data.dataset().trust(code)

@@ -27,11 +27,33 @@ YEAR_DIR = "2025-26"
 DASHBOARD = "desktop-review-dashboard"
 
 
+#: Every process a test started or suspended, so that none outlives a failing test.
+_STARTED: list[psutil.Process] = []
+
+
+@pytest.fixture(autouse=True)
+def _no_process_left_behind():
+    yield
+    found = []
+    for process in _STARTED:
+        try:
+            found += [process, *process.children(recursive=True)]
+        except psutil.NoSuchProcess:
+            continue
+    for process in found:
+        try:
+            process.resume()
+            process.kill()
+        except psutil.NoSuchProcess:
+            continue
+    _STARTED.clear()
+
+
 def start(out: Path, *trusts: str, engine: str = "fork", env: dict | None = None):
     args = [sys.executable, "-m", "qvlib", "reviews", "--out", str(out), "--pack", DASHBOARD]
     for trust in trusts:
         args += ["--trust", trust]
-    return subprocess.Popen(
+    run = subprocess.Popen(
         [*args, "--jobs", "1", "--engine", engine],
         cwd=ROOT,
         stdout=subprocess.PIPE,
@@ -40,6 +62,13 @@ def start(out: Path, *trusts: str, engine: str = "fork", env: dict | None = None
         start_new_session=True,
         env={**os.environ, **(env or {})},
     )
+    _STARTED.append(psutil.Process(run.pid))
+    return run
+
+
+def suspend(process: psutil.Process) -> None:
+    _STARTED.append(process)
+    process.suspend()
 
 
 def running_notebook(run: subprocess.Popen) -> tuple[psutil.Process, psutil.Process]:
@@ -143,7 +172,7 @@ def test_a_killed_worker_fails_only_its_own_job(tmp_path):
     run = start(out, "RHM", "RHU", "RN5")
     while True:  # stop a notebook process, so that its job is certainly the one in flight
         worker, notebook = running_notebook(run)
-        notebook.suspend()
+        suspend(notebook)
         if wait_for_status(notebook, psutil.STATUS_STOPPED):
             break
     worker.kill()
@@ -162,7 +191,7 @@ def test_a_second_run_into_the_same_folder_exits_2_naming_the_first(tmp_path, qv
     out = tmp_path / "out"
     first = start(out, "RHM", "RHU")
     _, notebook = running_notebook(first)
-    notebook.suspend()  # the first run certainly holds the folder while the second starts
+    suspend(notebook)  # the first run certainly holds the folder while the second starts
     try:
         second = qv_cli("reviews", "--out", str(out), "--trust", "RHM", "--pack", DASHBOARD)
     finally:

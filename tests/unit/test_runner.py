@@ -48,6 +48,7 @@ from qvlib.runner.record import write_index
 from qvlib.runner.run import select_packs
 
 kernels = pytest.mark.xdist_group("kernels")
+pytestmark = pytest.mark.timeout(300)
 
 
 @pytest.fixture

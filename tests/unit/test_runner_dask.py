@@ -12,7 +12,7 @@ from runner_fixtures import BRIEF, BUNDLE, ECHO, FAILING, REGION, make_project, 
 
 from qvlib.runner import executors, run_reviews
 
-pytestmark = pytest.mark.xdist_group("kernels")
+pytestmark = [pytest.mark.xdist_group("kernels"), pytest.mark.timeout(300)]
 
 
 @pytest.fixture
@@ -38,7 +38,7 @@ def outcome(root: Path) -> dict[str, tuple]:
 
 def test_a_dask_run_writes_the_files_and_records_of_a_local_run(project, tmp_path):
     kinds = [ECHO, FAILING, BRIEF, REGION, BUNDLE]
-    with LocalCluster(n_workers=2, threads_per_worker=1, dashboard_address=None) as cluster:
+    with LocalCluster(n_workers=1, threads_per_worker=2, dashboard_address=None) as cluster:
         on_dask = options(project, kinds, scheduler=cluster.scheduler_address)
         assert run_reviews(on_dask) == 1  # BBB's failing notebook fails, on Dask as locally
     shutil.move(project["out"], tmp_path / "dask")

@@ -16,7 +16,7 @@ from runner_fixtures import ECHO, FAILING, LEAKY, kind, make_project, options
 
 from qvlib.runner import run_reviews
 
-pytestmark = pytest.mark.xdist_group("kernels")
+pytestmark = [pytest.mark.xdist_group("kernels"), pytest.mark.timeout(300)]
 
 KERNELISH, CHARTED, PROBE = kind("kernelish"), kind("charted"), kind("probe")
 

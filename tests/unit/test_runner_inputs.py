@@ -16,6 +16,7 @@ from qvlib.runner import run as run_module
 from qvlib.runner.inputs import InputsCache
 
 kernels = pytest.mark.xdist_group("kernels")
+pytestmark = pytest.mark.timeout(300)
 
 
 @pytest.fixture
@@ -79,3 +80,9 @@ def test_a_file_changed_in_the_second_it_was_read_is_read_again(tmp_path):
     path.write_text("id,trust\nR2,AAA\n")
     os.utime(path, ns=(stamp.st_atime_ns, stamp.st_mtime_ns))  # same size and time
     assert InputsCache(tmp_path).sha256(path) != digest
+
+
+def test_notebook_parameters_are_cached_where_the_vega_bundle_is():
+    from qvlib.packs import cache_dir
+
+    assert inputs.user_cache_dir() == cache_dir()
