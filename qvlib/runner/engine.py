@@ -40,13 +40,8 @@ from typing import Any, Literal
 from qvlib.runner.plan import Job, sha256_file
 from qvlib.runner.registry import resolve
 
+#: ``--engine`` choices (see the module's description).
 EngineName = Literal["fork", "fresh"]
-#: ``--engine`` choices and what each does.
-ENGINES: dict[str, str] = {
-    "fork": "each notebook in a fresh fork of a worker that imported pandas, altair and qvlib "
-    "and read the data once (default)",
-    "fresh": "papermill's own engine: a new Jupyter kernel per notebook (slower; the reference)",
-}
 
 #: Imported by each worker once, before it forks a process per notebook.  Imports run as a
 #: kernel runs a notebook's imports (inside the shell), so libraries that ask whether they

@@ -174,6 +174,12 @@ def _deferred_signals() -> Iterator[_Deferred]:
             signal.signal(number, handler)
 
 
+def _out_dir(options: RunOptions) -> Path:
+    """The output folder as an absolute path: notebooks run in their own folder, and every
+    path a job writes or a notebook reads must not depend on the working folder."""
+    return Path(options.out_dir).absolute()
+
+
 def run_parameters(review_year: str, snapshot: Path) -> dict[str, Any]:
     """The parameters injected into every notebook of a run (``RUN_PARAMETERS``), by name."""
     return {"review_year": review_year, SNAPSHOT_PARAMETER: str(snapshot)}
@@ -481,7 +487,7 @@ def _plan(
         check_notebook_parameters(kind, _declared(kind, cache))
     if options.jobs is not None and options.jobs < 1:
         raise QvError(f"--jobs {options.jobs}: give a number of workers of 1 or more")
-    data_dir = Path(options.data_dir) if options.data_dir else params.region.data_path()
+    data_dir = Path(options.data_dir).absolute() if options.data_dir else params.region.data_path()
     code_sha = code_fingerprint(sha256=cache.sha256)
     state = sha256_json(
         {
@@ -510,7 +516,7 @@ def _jobs(options: RunOptions, plan: _Plan) -> list:
         "data period": _period_text(meta.get("period")),
         "software": f"qv {qvlib.__version__}",
     }
-    out_dir = Path(options.out_dir)
+    out_dir = _out_dir(options)
     return plan_jobs(
         plan.kinds,
         plan.trusts,
@@ -533,7 +539,7 @@ def planned_jobs(options: RunOptions) -> list:
     QvError
         As :func:`run_reviews` reports them.
     """
-    cache = InputsCache(Path(options.out_dir))
+    cache = InputsCache(_out_dir(options))
     return _jobs(options, _plan(options, cache))
 
 
@@ -542,7 +548,7 @@ def _run(options: RunOptions, errors: Console) -> int:
     if not console.is_terminal:
         console = Console(width=160)  # a CI log: keep each summary row on one line
     started = datetime.now(UTC).isoformat(timespec="seconds")
-    out_dir = Path(options.out_dir)
+    out_dir = _out_dir(options)
     cache = InputsCache(out_dir)
     plan = None
     config = WorkerConfig(
@@ -589,7 +595,7 @@ def _build(
     started: str,
     workers: Callable[[], JobExecutor],
 ) -> int:
-    out_dir = Path(options.out_dir)
+    out_dir = _out_dir(options)
     year_dir = out_dir / plan.year.replace("/", "-")
     snapshots = out_dir / ".snapshots"
     data = plan.data
@@ -655,7 +661,7 @@ def _record(
 ) -> None:
     """Write ``manifest.json`` and ``index.html`` of the review year."""
     data, year = plan.data, plan.year
-    year_dir = Path(options.out_dir) / year.replace("/", "-")
+    year_dir = _out_dir(options) / year.replace("/", "-")
     snapshot = data.describe()["snapshot"]
     inputs = {"data_files": data.cache.tree(data.path), "snapshot": snapshot}
     commit = git_commit()
