@@ -196,6 +196,19 @@ def stop_kernels() -> None:
         _KERNELS.pop(pgid, None)
 
 
+#: Longest folder for a kernel's IPC sockets: a Unix socket's path holds at most 107 bytes.
+_MAX_SOCKET_FOLDER = 90
+
+
+def _kernel_folder(runtime: Path) -> Path:
+    """A new folder for one kernel's connection file and sockets: in Jupyter's runtime folder,
+    or in the system's temporary folder when that path is too long for a socket."""
+    if len(str(runtime)) + len("/qv-kernel-12345678") > _MAX_SOCKET_FOLDER:
+        runtime = Path(tempfile.gettempdir())
+    runtime.mkdir(parents=True, exist_ok=True)
+    return Path(tempfile.mkdtemp(prefix="qv-kernel-", dir=runtime))
+
+
 def _register_engines() -> None:
     """Register qv's two engines with papermill: :data:`FORK_ENGINE` and :data:`FRESH_ENGINE`.
 
@@ -254,9 +267,7 @@ def _register_engines() -> None:
             cls, nb_man, kernel_name, *, qv_holder, qv_cwd, start_timeout=60, **_ignored
         ):
             qv_holder["nb"] = nb_man.nb
-            runtime = Path(jupyter_runtime_dir())
-            runtime.mkdir(parents=True, exist_ok=True)
-            folder = Path(tempfile.mkdtemp(prefix="qv-kernel-", dir=runtime))
+            folder = _kernel_folder(Path(jupyter_runtime_dir()))
             km = AsyncKernelManager(
                 kernel_name=kernel_name,
                 transport="ipc",

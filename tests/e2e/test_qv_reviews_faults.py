@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -84,6 +86,11 @@ def running_notebook(run: subprocess.Popen) -> tuple[psutil.Process, psutil.Proc
     raise AssertionError("no notebook started")
 
 
+def short_folder() -> Path:
+    """A folder with a path short enough for the kernels' sockets."""
+    return Path(tempfile.mkdtemp(prefix="qv-rt-", dir="/tmp"))
+
+
 def wait_for_status(process: psutil.Process, status: str) -> bool:
     """Whether ``process`` reaches ``status`` within a few seconds (not if it ends first)."""
     for _ in range(300):
@@ -127,7 +134,7 @@ def temp_files(out: Path) -> list[Path]:
 def test_a_stop_signal_stops_everything_and_records_what_was_not_built(
     tmp_path, signum, to_group, engine
 ):
-    out, runtime = tmp_path / "out", tmp_path / "runtime"
+    out, runtime = tmp_path / "out", short_folder()
     run = start(out, "RHM", "RHU", engine=engine, env={"JUPYTER_RUNTIME_DIR": str(runtime)})
     running_notebook(run)
     processes = family(run)
@@ -145,17 +152,19 @@ def test_a_stop_signal_stops_everything_and_records_what_was_not_built(
     assert "cancelled" in {e["status"] for e in entries.values()}
     assert "not built" in (out / YEAR_DIR / "index.html").read_text()
     assert temp_files(out) == []
-    assert not [p for p in runtime.rglob("*") if p.is_file()]  # kernel connection files
+    assert not list(runtime.iterdir())  # kernel connection files and sockets
+    runtime.rmdir()
 
 
 def test_after_sigkill_of_the_run_nothing_outlives_it_and_the_next_run_takes_over(tmp_path):
-    out, runtime = tmp_path / "out", tmp_path / "runtime"
+    out, runtime = tmp_path / "out", short_folder()
     run = start(out, "RHM", "RHU", engine="fresh", env={"JUPYTER_RUNTIME_DIR": str(runtime)})
     running_notebook(run)
     processes = family(run)
     run.kill()
     run.communicate()
     assert_all_gone(processes)  # workers, notebook processes and kernels noticed
+    shutil.rmtree(runtime, ignore_errors=True)
     written = {p: p.stat().st_mtime_ns for p in out.rglob("*") if p.is_file()}
     time.sleep(2)
     assert {p: p.stat().st_mtime_ns for p in out.rglob("*") if p.is_file()} == written
