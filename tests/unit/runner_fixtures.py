@@ -141,6 +141,8 @@ def set_values(data: Path, values: dict, risks: dict | None = None) -> None:
 
 
 def options(project, registry, **overrides) -> RunOptions:
+    """Options of a run of the stand-ins.  Their notebooks need little: workers import pandas
+    only before forking (the engines' tests warm up as a real run does)."""
     settings = dict(
         data_dir=project["data"],
         out_dir=project["out"],
@@ -148,6 +150,7 @@ def options(project, registry, **overrides) -> RunOptions:
         jobs=1,
         parameters_dir=project["params"],
         exporter=EXPORTER,
+        prewarm=("pandas",),
         preload=None,
         progress_bar=False,
     )

@@ -13,13 +13,20 @@ import tempfile
 from pathlib import Path
 
 import pytest
-from runner_fixtures import ECHO, FAILING, LEAKY, kind, make_project, options
+import runner_fixtures
+from runner_fixtures import ECHO, FAILING, LEAKY, kind, make_project
 
 from qvlib.runner import run_reviews
+from qvlib.runner.engine import PREWARM_MODULES
 
 pytestmark = [pytest.mark.xdist_group("kernels"), pytest.mark.timeout(300)]
 
 KERNELISH, CHARTED, PROBE = kind("kernelish"), kind("charted"), kind("probe")
+
+
+def options(project, registry, **overrides):
+    """As a real run: workers import pandas, altair and qvlib before forking."""
+    return runner_fixtures.options(project, registry, prewarm=PREWARM_MODULES, **overrides)
 
 
 @pytest.fixture
