@@ -15,6 +15,7 @@ TRUST ?=
 JOBS ?=
 FORCE ?=
 REQUEST ?=
+QUICK ?=
 
 # Without DATA, qv reads $$QV_DATA or data_dir in parameters/region.yaml, as `qv` itself does.
 QV_ARGS = $(if $(DATA),--data $(DATA)) --out $(OUT) $(if $(YEAR),--year $(YEAR)) \
@@ -90,8 +91,8 @@ tutorial: $(STAMP) ## Re-run notebooks/tutorial.ipynb and keep its outputs (revi
 	cd notebooks && PYTHONHASHSEED=0 ../$(BIN)/jupyter nbconvert --to notebook --execute \
 	  --inplace --ExecutePreprocessor.record_timing=False tutorial.ipynb
 
-bench: $(STAMP) ## Run the benchmarks (ratios measured in one run)
-	$(BIN)/python -m benchmarks
+bench: $(STAMP) ## Run the benchmarks (ratios measured in one run; QUICK=1 scales them down)
+	$(BIN)/python -m benchmarks $(if $(QUICK),--quick)
 
 sample-data: $(STAMP) ## Regenerate data/sample from the committed seed
 	$(BIN)/qv sample-data --out data/sample --force

@@ -281,7 +281,7 @@ def chart_spc(
     x_axis = alt.Axis(format="%b %Y", labelAngle=0) if x_type == "temporal" else alt.Axis()
     x = alt.X("x", type=x_type, title=x_title, axis=x_axis)
     detail = [alt.Detail("segment:N")] if "segment" in spc.columns else []
-    base = alt.Chart(spc).encode(x, *detail)
+    base = alt.Chart().encode(x, *detail)
     y_scale = alt.Scale(zero=False)
 
     def limit_line(field: str, colour: str, dash: list[int] | None, width: float) -> alt.Chart:
@@ -328,7 +328,7 @@ def chart_spc(
     lines = "Grey line: values; black: mean; dashed grey: process limits"
     if has_target:
         lines += "; dashed red: target"
-    return alt.layer(*layers).properties(
+    return alt.layer(*layers, data=spc).properties(
         title=_title(title, subtitle),
         description=f"Statistical process control chart of {y_title}. {lines}.",
         width=CHART_WIDTH,
@@ -519,7 +519,7 @@ def chart_staff_survey(staff: pd.DataFrame, *, title: str | None = None) -> alt.
     low = math.floor(float(values.min()) * 2) / 2 if len(values) else 0.0
     high = math.ceil(float(values.max()) * 2) / 2 if len(values) else 10.0
     ticks = [low + 0.5 * i for i in range(int(round((high - low) / 0.5)) + 1)]
-    base = alt.Chart(staff).encode(
+    base = alt.Chart().encode(
         y=alt.Y("element:N", title=None, sort=None, axis=alt.Axis(labelLimit=LABEL_LIMIT)),
         tooltip=tooltip,
     )
@@ -535,7 +535,7 @@ def chart_staff_survey(staff: pd.DataFrame, *, title: str | None = None) -> alt.
     trust = base.mark_point(filled=True, size=90, color=_nhs("NHS Blue"), opacity=1).encode(
         x="score:Q"
     )
-    return alt.layer(band, average, trust).properties(
+    return alt.layer(band, average, trust, data=staff).properties(
         title=_title(
             title,
             "Bar: benchmark group worst to best; tick: average; dot: this trust",
@@ -567,7 +567,7 @@ def chart_cqc_grid(cqc: pd.DataFrame, *, title: str | None = None) -> alt.LayerC
         published=[display.fmt_date(d) for d in rated["publication_date"]]
     )
     questions = display.labels_for("key_question", CQC_KEY_QUESTIONS)
-    base = alt.Chart(frame).encode(
+    base = alt.Chart().encode(
         x=alt.X(
             "key_question:N",
             title=None,
@@ -598,7 +598,7 @@ def chart_cqc_grid(cqc: pd.DataFrame, *, title: str | None = None) -> alt.LayerC
             alt.value(_nhs("Black")),
         ),
     )
-    return alt.layer(cells, labels).properties(
+    return alt.layer(cells, labels, data=frame).properties(
         title=_title(title),
         description="Grid of CQC ratings by key question and publication date.",
         width={"step": 84},
@@ -622,7 +622,7 @@ def chart_fft_trend(fft: pd.DataFrame, *, title: str | None = None) -> alt.Layer
     if fft.empty:
         return _no_data(title, "no months published by the as-at date.")
     frame = display.labelled(fft, ["setting"])
-    base = alt.Chart(frame).encode(
+    base = alt.Chart().encode(
         x=alt.X(
             "period:T",
             timeUnit="utcyearmonth",
@@ -640,6 +640,7 @@ def chart_fft_trend(fft: pd.DataFrame, *, title: str | None = None) -> alt.Layer
     return alt.layer(
         base.mark_line(invalid="break-paths-show-domains"),
         base.mark_point(size=25),
+        data=frame,
     ).properties(
         title=_title(title, "Gaps are months with too few responses to publish"),
         description="Line chart of Friends and Family Test % positive by month and setting.",
@@ -720,7 +721,7 @@ def chart_nets_trend(nets: pd.DataFrame, *, title: str | None = None) -> alt.Lay
     title = title or "Education and Training Survey: % positive"
     if nets["pct_positive"].notna().sum() == 0:
         return _no_data(title, "no results to show (none published, or too few respondents).")
-    base = alt.Chart(nets).encode(
+    base = alt.Chart().encode(
         x=alt.X("year:O", title=None, axis=alt.Axis(labelAngle=0)),
         y=alt.Y("pct_positive:Q", title="% positive", scale=alt.Scale(zero=False)),
         color=alt.Color("indicator:N", title=None, legend=alt.Legend(labelLimit=LABEL_LIMIT)),
@@ -731,7 +732,7 @@ def chart_nets_trend(nets: pd.DataFrame, *, title: str | None = None) -> alt.Lay
         ],
     )
     return alt.layer(
-        base.mark_line(invalid="break-paths-show-domains"), base.mark_point(size=40)
+        base.mark_line(invalid="break-paths-show-domains"), base.mark_point(size=40), data=nets
     ).properties(
         title=_title(title),
         description="Line chart of NETS % positive by year and indicator.",

@@ -110,10 +110,10 @@ def _parser() -> argparse.ArgumentParser:
     )
     reviews.add_argument(
         "--engine",
-        choices=["warm", "fresh"],
-        default="warm",
-        help="warm: one kernel per worker reset between notebooks (default); "
-        "fresh: papermill's own kernel per notebook",
+        choices=["fork", "fresh"],
+        default="fork",
+        help="fork: each notebook in a fresh fork of a worker that imported pandas, altair and "
+        "qvlib once (default); fresh: papermill's own kernel per notebook (the reference)",
     )
 
     render = sub.add_parser(

@@ -48,6 +48,7 @@ META_FILE = "dataset.yaml"
 SNAPSHOT_META = "meta.json"
 SNAPSHOT_FORMAT = 1
 _META_KEYS = ("name", "description", "synthetic", "period")
+_NO_ROWS = np.empty(0, dtype=np.intp)
 
 
 #: Datasets reported by year: dataset -> (year column, filter column and value or None).
@@ -276,12 +277,19 @@ class Dataset:
                 f"trust {code!r} is not in {dataset_file('trusts')} of {self.root}; "
                 f"known trust codes are {', '.join(self.trust_codes)}"
             )
-        positions, hashes = self._slices
+        positions = self._positions
         tables = {}
         for name, frame in self.tables.items():
-            rows = positions[name].get(wanted, np.empty(0, dtype=np.intp))
+            rows = positions[name].get(wanted, _NO_ROWS)
             tables[name] = frame.take(rows).reset_index(drop=True)
-        trust_hashes = {name: hashes[name][positions[name].get(wanted, [])] for name in hashes}
+        # Row hashes are handed on only when a run has worked them out (for every trust's
+        # fingerprint); a notebook reading one trust does not hash the whole region.
+        hashes = self.__dict__.get("_hashes")
+        trust_hashes = (
+            {name: hashes[name][positions[name].get(wanted, _NO_ROWS)] for name in hashes}
+            if hashes is not None
+            else None
+        )
         return TrustData(
             wanted, dict(self.meta), tables, trust_hashes, self.coverage, self.benchmarks
         )
@@ -304,12 +312,29 @@ class Dataset:
         """The period the data covers and the years of each survey and annual return."""
         return Coverage.of(self.meta, self.tables)
 
-    @cached_property
-    def _slices(self) -> tuple[dict[str, dict[str, np.ndarray]], dict[str, np.ndarray]]:
-        """Per dataset: trust code -> row positions, and the hash of every row.
+    def trust_names(self) -> dict[str, str]:
+        """Trust code -> name, from ``local/trusts.csv``."""
+        trusts = self.tables["trusts"]
+        return dict(zip(trusts["trust_code"], trusts["trust_name"], strict=True))
 
-        Computed once, so slicing every trust of a national-scale dataset stays fast.
-        """
+    def trust_fingerprints(self) -> dict[str, str]:
+        """Trust code -> :meth:`TrustData.fingerprint` of every trust, hashing each row once."""
+        positions, hashes = self._positions, self._hashes
+        region = "\0region benchmarks " + self.benchmarks.fingerprint()
+        found = {}
+        for code in self.trust_codes:
+            rows = {name: positions[name].get(code, _NO_ROWS) for name in self.tables}
+            found[code] = _digest(
+                self.meta,
+                self.tables,
+                extra=code + region,
+                row_hashes={name: hashes[name][rows[name]] for name in self.tables},
+            )
+        return found
+
+    @cached_property
+    def _positions(self) -> dict[str, dict[str, np.ndarray]]:
+        """Per dataset: trust code -> its row positions (computed once per dataset)."""
         # Datasets whose rows belong to a trust through another dataset: (its column, owner).
         through = {
             "visit_actions": ("visit_id", self.tables["visits"].set_index("visit_id")),
@@ -327,8 +352,12 @@ class Dataset:
                 code: np.asarray(rows, dtype=np.intp)
                 for code, rows in owner.groupby(owner.to_numpy(), sort=False).indices.items()
             }
-        hashes = {name: _row_hashes(frame) for name, frame in self.tables.items()}
-        return positions, hashes
+        return positions
+
+    @cached_property
+    def _hashes(self) -> dict[str, np.ndarray]:
+        """Per dataset: the hash of every row (computed once, for fingerprints)."""
+        return {name: _row_hashes(frame) for name, frame in self.tables.items()}
 
     def content_hash(self) -> str:
         """SHA-256 of every table and the metadata: the snapshot's name.
@@ -336,7 +365,7 @@ class Dataset:
         >>> len(load("data/sample").content_hash())
         64
         """
-        return _digest(self.meta, self.tables)
+        return _digest(self.meta, self.tables, row_hashes=self._hashes)
 
     def write_snapshot(self, directory: str | Path) -> Path:
         """Write the data once as Parquet under ``directory/<content hash>/`` and return it.

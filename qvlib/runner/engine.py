@@ -1,169 +1,130 @@
-"""Executing one job in a worker: papermill with a warm or a fresh kernel, then HTML, atomically.
+"""Executing one job: papermill runs the notebook, nbconvert renders the pack, files are written.
 
-Both engines keep papermill's semantics (the ``injected-parameters`` cell after the
-``parameters`` cell, papermill's metadata, its error banner and anchor on failure).  They differ
-in where the kernel comes from:
+A job runs in a process of its own, forked from a worker process for that job alone
+(:mod:`qvlib.runner.worker`), so nothing a notebook does reaches another notebook.  Two engines
+execute the notebook there, both through papermill (the ``injected-parameters`` cell after the
+``parameters`` cell, papermill's metadata, its error banner and anchor on failure):
 
-- ``fresh`` (the reference): papermill's nbclient engine, a new kernel for every notebook.
-- ``warm`` (default): the worker owns one kernel per kernel name, started once with qvlib,
-  pandas and altair imported, and reset before each notebook to the state of a new kernel in
-  which those libraries happen to be imported already: user namespace (``%reset -f``), qvlib's
-  own modules dropped so the notebook's ``import qvlib`` runs their set-up again (theme and
-  renderer), pandas options and altair theme, renderer and data transformer at their defaults,
-  working directory, ``sys.path``, environment variables, warning filters and their once-only
-  registries, logging handlers, matplotlib figures, the random generators (reseeded from
-  entropy, as in a new kernel) and the execution counter.  A kernel that ran a failing notebook
-  is restarted before it is used again.  What the reset cannot undo is a notebook changing a
-  third-party module's attributes; pack notebooks only call qvlib, they never patch libraries.
+- ``fork`` (default): on ipykernel's shell inside the forked process (:mod:`qvlib.runner.kernel`).
+  The worker imported pandas, altair and qvlib and read the data snapshot before forking, so a
+  notebook starts with them loaded yet untouched by any other notebook.
+- ``fresh`` (the reference): papermill's nbclient engine with a new kernel for the notebook,
+  over IPC sockets in a folder of the forked process's own, removed when it ends.
 
-Both kernels get ``PYTHONHASHSEED=0`` so that set and dict-of-set orders, and so the bytes of a
-pack, do not change between runs.  After execution every cell id is replaced by one derived from
-the job's key, so the executed notebook and the HTML carry no random ids.
+Both give the same bytes.  Kernels get ``PYTHONHASHSEED=0`` (workers run with it too), so set
+orders, and so packs, do not change between runs.  The executed notebook carries no times
+(papermill's start and end times and durations are removed: times live in the manifest) and no
+random ids (every cell id is derived from the job's key and the cell's position).
+
+Everything here imports its heavy dependencies on first use, so that the process that plans a
+run does not pay for them.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import html
-import logging
 import os
+import shutil
+import signal
 import tempfile
 import time
 import traceback
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
 
-import nbformat
-from nbformat import NotebookNode
-
-from qvlib.errors import QvError
-from qvlib.runner.plan import Job, sha256_file
+from qvlib.commentary import DocumentControl
+from qvlib.runner.inputs import sha256_file
+from qvlib.runner.plan import Job
 from qvlib.runner.registry import resolve
 
-log = logging.getLogger(__name__)
+#: ``--engine`` choices (see the module's description).
+EngineName = Literal["fork", "fresh"]
 
-EngineName = Literal["warm", "fresh"]
-_PAPERMILL_ENGINE = {"warm": "qv-warm", "fresh": "qv-fresh"}
-
-#: Imported in every warm kernel once, so that notebooks do not pay for it.
+#: Imported by each worker once, before it forks a process per notebook.  Imports run as a
+#: kernel runs a notebook's imports (inside the shell), so libraries that ask whether they
+#: run in a kernel get the answer a notebook would.  Only modules whose import changes nothing
+#: a notebook can see belong here: not ``qvlib.charts``, whose import enables its altair theme
+#: (a notebook that does not import it must see altair's defaults, as in a new kernel).
 PREWARM_MODULES = (
+    "numpy",
     "pandas",
+    "pyarrow",
     "altair",
+    "openpyxl",
     "qvlib",
     "qvlib.datasets",
     "qvlib.metrics",
-    "qvlib.charts",
     "qvlib.tables",
+    "qvlib.reviews",
+    "qvlib.briefs",
+    "qvlib.bundles",
+    "qvlib.cqc",
+    "qvlib.overview",
 )
 
-#: Packages dropped from a warm kernel's ``sys.modules`` before each notebook, so that their
-#: import-time set-up (theme, renderer) runs in the notebook as it would in a new kernel;
-#: their dependencies stay imported, which is where the time goes.
-REIMPORTED = ("qvlib",)
+#: Reads the run's data snapshot once per worker; notebooks opened in its forks find it loaded.
+SNAPSHOT_PRELOAD = "qvlib.runner.engine:preload_snapshot"
 
-#: Kernel environment additions: a fixed hash seed makes set iteration order reproducible.
+#: Environment of notebook processes and kernels: a fixed hash seed makes set order reproducible.
 KERNEL_ENV = {"PYTHONHASHSEED": "0"}
-#: Kernel command-line additions: history in memory (as nbclient does), and no start-up chatter
-#: (ipykernel warns about TCP transport on every start, which would drown the progress lines).
-KERNEL_ARGS = ["--HistoryManager.hist_file=:memory:", "--IPKernelApp.log_level=ERROR"]
+#: Kernel command-line additions: history in memory, as nbclient does.
+KERNEL_ARGS = ["--HistoryManager.hist_file=:memory:"]
 
-# The code below runs inside the warm kernel.  After the warm-up imports it drops the project's
-# own modules, puts pandas and altair at their defaults and records the interpreter's state in a
-# module (``%reset -f`` clears the user namespace but not sys.modules); ``restore`` returns to it.
-_WARM_STATE_SOURCE = r"""
-import logging, os, random, sys, warnings
-
-def _loggers():
-    manager = logging.Logger.manager
-    found = {"": logging.getLogger()}
-    found.update((n, lg) for n, lg in manager.loggerDict.items() if isinstance(lg, logging.Logger))
-    return found
-
-def _pandas_registry():
-    # The registry of options is private; no public API lists them without printing.
-    # reset_option("all") cannot be used: it validates plotting.backend, importing matplotlib.
-    config = sys.modules["pandas"]._config.config
-    return {n: o for n, o in config._registered_options.items()
-            if n not in config._deprecated_options}
-
-def _set_pandas(values):
-    pd = sys.modules["pandas"]
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        for name, value in values.items():
-            current = pd.get_option(name)
-            if current is not value and current != value:
-                pd.set_option(name, value)
+#: papermill's names for the two engines (see :func:`_register_engines`).
+FORK_ENGINE, FRESH_ENGINE = "qv-in-process", "qv-fresh-kernel"
+_TIMING_KEYS = ("start_time", "end_time", "duration")
 
 
-def purge(packages):
-    # Modules whose import sets things up (qvlib.charts enables its theme and renderer) are
-    # dropped, so that the notebook's own import runs that set-up again, as in a new kernel.
-    for name in [n for n in sys.modules if n.split(".")[0] in packages]:
-        del sys.modules[name]
+def preload_snapshot(snapshot: str) -> None:
+    """Read the snapshot as notebooks open it (``qv.open_review(trust, year, data)`` caches the
+    dataset per process) and index its rows by trust, before a worker forks."""
+    from qvlib.reviews import load_cached
 
-def library_defaults():
-    if "pandas" in sys.modules:
-        _set_pandas({n: o.defval for n, o in _pandas_registry().items()})
-    alt = sys.modules.get("altair")
-    if alt is not None:
-        alt.theme.enable("default")
-        alt.renderers.enable("default")
-        alt.data_transformers.enable("default")
-
-def snapshot(packages):
-    global FILTERS, LOGGERS, SYS_PATH, ENVIRON, PACKAGES
-    PACKAGES = tuple(packages)
-    purge(PACKAGES)
-    library_defaults()
-    FILTERS = list(warnings.filters)
-    LOGGERS = {n: (list(lg.handlers), lg.level, lg.propagate) for n, lg in _loggers().items()}
-    SYS_PATH = list(sys.path)
-    ENVIRON = dict(os.environ)
-
-def restore(cwd):
-    purge(PACKAGES)
-    os.chdir(cwd)
-    sys.path[:] = SYS_PATH
-    if dict(os.environ) != ENVIRON:
-        os.environ.clear()
-        os.environ.update(ENVIRON)
-    warnings.filters[:] = FILTERS
-    warnings.onceregistry.clear()
-    warnings._filters_mutated()  # invalidates every module's "already shown" registry
-    for name, lg in _loggers().items():
-        handlers, level, propagate = LOGGERS.get(name, ([], logging.NOTSET, True))
-        lg.handlers[:] = handlers
-        lg.setLevel(level)
-        lg.propagate = propagate
-    library_defaults()
-    if "matplotlib.pyplot" in sys.modules:
-        sys.modules["matplotlib.pyplot"].close("all")
-    if "numpy" in sys.modules:
-        sys.modules["numpy"].random.seed()
-    random.seed()
-    get_ipython().execution_count = 1
-"""
+    dataset = load_cached(snapshot)
+    if dataset.trust_codes:
+        dataset.trust(dataset.trust_codes[0])
 
 
-def _prewarm_code(modules: tuple[str, ...], reimported: tuple[str, ...]) -> str:
-    imports = "\n".join(
-        f"try:\n    import {name}\nexcept ImportError:\n    pass" for name in modules
-    )
-    return (
-        f"{imports}\n"
-        "import sys as _qv_sys, types as _qv_types\n"
-        "_qv_warm = _qv_types.ModuleType('_qv_warm')\n"
-        f"exec({_WARM_STATE_SOURCE!r}, _qv_warm.__dict__)\n"
-        "_qv_sys.modules['_qv_warm'] = _qv_warm\n"
-        f"_qv_warm.snapshot({reimported!r})\n"
-    )
+@dataclass(frozen=True)
+class WorkerConfig:
+    """How workers execute and render jobs: picklable, sent once to each worker process.
+
+    ``exporter`` is an import reference to a class with ``render(nb, *, title, trust_code,
+    trust_name, review_year, provenance, synthetic) -> str``; ``prewarm`` the modules each
+    worker imports before forking; ``snapshot`` the run's data snapshot, read once per worker
+    through ``preload`` (an import reference called with its path).
+    """
+
+    engine: EngineName = "fork"
+    exporter: str = "qvlib.packs:PackExporter"
+    prewarm: tuple[str, ...] = PREWARM_MODULES
+    preload: str | None = SNAPSHOT_PRELOAD
+    snapshot: str | None = None
 
 
-def _reset_code(cwd: Path) -> str:
-    return f"%reset -f\n__import__('_qv_warm').restore({str(cwd)!r})\n"
+@dataclass
+class JobResult:
+    """What became of one job; ``outputs`` are absolute paths of the files written."""
+
+    key: str
+    status: Literal["built", "failed", "skipped", "cancelled"]
+    seconds: float = 0.0
+    started: str | None = None
+    finished: str | None = None
+    outputs: list[str] = field(default_factory=list)
+    output_sha256: str | None = None
+    error: str | None = None
+    executed: str | None = None
+
+
+def now() -> str:
+    """The current time, as recorded in the manifest."""
+    return datetime.now(UTC).isoformat(timespec="milliseconds")
 
 
 def _file_mode() -> int:
@@ -171,6 +132,9 @@ def _file_mode() -> int:
     umask = os.umask(0)
     os.umask(umask)
     return 0o666 & ~umask
+
+
+_FILE_MODE = _file_mode()
 
 
 def write_atomic(path: Path, data: bytes | str) -> None:
@@ -188,214 +152,196 @@ def write_atomic(path: Path, data: bytes | str) -> None:
         raise
 
 
-def stable_cell_ids(nb: NotebookNode, key: str) -> NotebookNode:
+def remove_partial_files(paths: Iterable[Path]) -> None:
+    """Remove temporary files that an interrupted atomic write of ``paths`` left behind."""
+    for path in paths:
+        try:
+            for tmp in path.parent.glob(f".{path.name}.*.tmp*"):
+                tmp.unlink(missing_ok=True)
+        except OSError:
+            continue
+
+
+def stable_cell_ids(nb: Any, key: str) -> Any:
     """Give every cell an id derived from the job key and its position (ids must not be random)."""
     for index, cell in enumerate(nb.cells):
         cell["id"] = hashlib.sha256(f"{key}#{index}".encode()).hexdigest()[:16]
     return nb
 
 
-_FILE_MODE = _file_mode()
-
-
-class WarmKernel:
-    """One kernel kept alive across notebooks, reset to its warmed-up state before each."""
-
-    def __init__(self, kernel_name: str, start_dir: Path, prewarm: tuple[str, ...]):
-        self.kernel_name = kernel_name
-        self.start_dir = start_dir
-        self.prewarm = prewarm
-        self.km = None
-        self.kc = None
-        self.needs_restart = False
-
-    def _run(self, code: str) -> None:
-        from nbclient import NotebookClient
-        from nbclient.exceptions import CellExecutionError
-
-        cell = nbformat.v4.new_code_cell(code)
-        client = NotebookClient(nbformat.v4.new_notebook(cells=[cell]), km=self.km)
-        client.kc = self.kc
-        try:
-            client.execute_cell(cell, 0, store_history=False)
-        except CellExecutionError as exc:
-            raise QvError(f"warm kernel set-up failed: {exc.ename}: {exc.evalue}") from None
-
-    def start(self) -> None:
-        """Start the kernel and import the warm-up modules in it."""
-        from jupyter_client.manager import AsyncKernelManager
-        from jupyter_core.utils import run_sync
-
-        self.km = AsyncKernelManager(kernel_name=self.kernel_name)
-        run_sync(self.km.start_kernel)(
-            cwd=str(self.start_dir),
-            env={**os.environ, **KERNEL_ENV},
-            extra_arguments=list(KERNEL_ARGS),
-        )
-        self.kc = self.km.client()
-        self.kc.start_channels()
-        run_sync(self.kc.wait_for_ready)(timeout=60)
-        self.kc.allow_stdin = False
-        self._run(_prewarm_code(self.prewarm, REIMPORTED))
-        self.needs_restart = False
-
-    def shutdown(self) -> None:
-        """Stop the kernel (immediately: nothing in it is worth keeping)."""
-        from jupyter_core.utils import run_sync
-
-        if self.kc is not None:
-            self.kc.stop_channels()
-            self.kc = None
-        if self.km is not None:
-            run_sync(self.km.shutdown_kernel)(now=True)
-            self.km = None
-
-    def ready(self, cwd: Path) -> WarmKernel:
-        """Return this kernel reset for the next notebook (restarted first if it is dirty)."""
-        if self.needs_restart:
-            self.shutdown()
-        if self.km is None:
-            self.start()
-        try:
-            self._run(_reset_code(cwd))
-        except Exception:
-            # A kernel that cannot even be reset (it died, or a notebook broke the reset) is
-            # replaced; a second failure is the job's.
-            log.info("kernel reset failed; restarting it", exc_info=True)
-            self.shutdown()
-            self.start()
-            self._run(_reset_code(cwd))
-        return self
-
-
-def _register_engines() -> None:
-    """Register the warm and fresh engines with papermill (in every process that runs jobs)."""
-    from papermill.clientwrap import PapermillNotebookClient
-    from papermill.engines import Engine, papermill_engines
-
-    def client_kwargs(kernel_name, start_timeout, execution_timeout) -> dict[str, Any]:
-        return {
-            "kernel_name": kernel_name,
-            "startup_timeout": start_timeout,
-            "timeout": execution_timeout,
-            "log": log,
-            # How a kernel batches printed text into messages depends on timing; merged
-            # streams make the executed notebook, and so the pack, the same bytes every run.
-            "coalesce_streams": True,
-        }
-
-    class FreshKernelEngine(Engine):
-        """papermill's nbclient engine (a new kernel per notebook) with qv's kernel settings."""
-
-        @classmethod
-        def execute_managed_notebook(
-            cls,
-            nb_man,
-            kernel_name,
-            *,
-            qv_holder,
-            qv_cwd,
-            start_timeout=60,
-            execution_timeout=None,
-            **_ignored,
-        ):
-            qv_holder["nb"] = nb_man.nb
-            client = PapermillNotebookClient(
-                nb_man, **client_kwargs(kernel_name, start_timeout, execution_timeout)
-            )
-            client.extra_arguments = list(KERNEL_ARGS)
-            return client.execute(cwd=str(qv_cwd), env={**os.environ, **KERNEL_ENV})
-
-    class WarmKernelEngine(Engine):
-        """Runs the notebook on the worker's warm kernel, which it does not shut down."""
-
-        @classmethod
-        def execute_managed_notebook(
-            cls,
-            nb_man,
-            kernel_name,
-            *,
-            qv_holder,
-            qv_kernel,
-            start_timeout=60,
-            execution_timeout=None,
-            **_ignored,
-        ):
-            qv_holder["nb"] = nb_man.nb
-            client = PapermillNotebookClient(
-                nb_man,
-                km=qv_kernel.km,
-                **client_kwargs(kernel_name, start_timeout, execution_timeout),
-            )
-            client.kc = qv_kernel.kc
-            return client.execute()
-
-    papermill_engines.register(_PAPERMILL_ENGINE["fresh"], FreshKernelEngine)
-    papermill_engines.register(_PAPERMILL_ENGINE["warm"], WarmKernelEngine)
-
-
-@dataclass
-class JobResult:
-    """What became of one job; ``outputs`` are absolute paths of the files written."""
-
-    key: str
-    status: Literal["built", "failed", "skipped"]
-    seconds: float = 0.0
-    started: str | None = None
-    finished: str | None = None
-    outputs: list[str] = field(default_factory=list)
-    output_sha256: str | None = None
-    error: str | None = None
-    executed: str | None = None
-
-
-@dataclass(frozen=True)
-class WorkerConfig:
-    """How a worker executes and renders: picklable, sent once to each worker process."""
-
-    engine: EngineName = "warm"
-    exporter: str = "qvlib.packs:PackExporter"
-    prewarm: tuple[str, ...] = PREWARM_MODULES
-    execution_timeout: int | None = None
-
-
-def _now() -> str:
-    return datetime.now(UTC).isoformat(timespec="milliseconds")
+def _without_times(nb: Any) -> Any:
+    """Drop papermill's start and end times and durations (the manifest records times)."""
+    for holder in [nb.metadata, *(cell.metadata for cell in nb.cells)]:
+        papermill = holder.get("papermill")
+        if papermill is not None:
+            for key in _TIMING_KEYS:
+                papermill.pop(key, None)
+    return nb
 
 
 def _first_line(text: str) -> str:
     return next((line for line in text.splitlines() if line.strip()), text).strip()
 
 
-class Worker:
-    """Executes jobs one after another, owning its kernels and its HTML exporter."""
+# --------------------------------------------------------------------------- fresh kernels
+
+#: Kernels started by this process: (process group, folder of its connection file and sockets).
+_KERNELS: dict[int, Path] = {}
+
+
+def stop_kernels() -> None:
+    """Kill the kernels this process started and remove their files (used on termination)."""
+    for pgid, folder in list(_KERNELS.items()):
+        with contextlib.suppress(OSError):
+            os.killpg(pgid, signal.SIGKILL)
+        shutil.rmtree(folder, ignore_errors=True)
+        _KERNELS.pop(pgid, None)
+
+
+#: Longest folder for a kernel's IPC sockets: a Unix socket's path holds at most 107 bytes.
+_MAX_SOCKET_FOLDER = 90
+
+
+def _kernel_folder(runtime: Path) -> Path:
+    """A new folder for one kernel's connection file and sockets: in Jupyter's runtime folder,
+    or in the system's temporary folder when that path is too long for a socket."""
+    if len(str(runtime)) + len("/qv-kernel-12345678") > _MAX_SOCKET_FOLDER:
+        runtime = Path(tempfile.gettempdir())
+    runtime.mkdir(parents=True, exist_ok=True)
+    return Path(tempfile.mkdtemp(prefix="qv-kernel-", dir=runtime))
+
+
+def _register_engines() -> None:
+    """Register qv's two engines with papermill: :data:`FORK_ENGINE` and :data:`FRESH_ENGINE`.
+
+    Both are papermill's nbclient engine (``PapermillNotebookClient``); they differ in the
+    kernel manager they give it.  Both finish the notebook before papermill writes it: times
+    removed, cell ids derived from the job, its recorded path set.
+    """
+    import logging
+
+    from jupyter_client.manager import AsyncKernelManager
+    from jupyter_core.paths import jupyter_runtime_dir
+    from jupyter_core.utils import run_sync
+    from papermill.clientwrap import PapermillNotebookClient
+    from papermill.engines import Engine, papermill_engines
+
+    from qvlib.runner.kernel import InProcessKernelManager, shared_kernel
+
+    log = logging.getLogger("papermill")
+
+    class QvEngine(Engine):
+        @classmethod
+        def execute_notebook(cls, nb, kernel_name, *, qv_key, qv_recorded_path, **kwargs):
+            nb = super().execute_notebook(nb, kernel_name, **kwargs)
+            nb.metadata.papermill["output_path"] = qv_recorded_path
+            return stable_cell_ids(_without_times(nb), qv_key)
+
+        @classmethod
+        def client(cls, nb_man, kernel_name, km, start_timeout, **kwargs):
+            return PapermillNotebookClient(
+                nb_man,
+                km=km,
+                kernel_name=kernel_name,
+                startup_timeout=start_timeout,
+                log=log,
+                coalesce_streams=True,
+                record_timing=False,
+                **kwargs,
+            )
+
+    class InProcessEngine(QvEngine):
+        """nbclient on the in-process kernel of this (forked) process."""
+
+        @classmethod
+        def execute_managed_notebook(
+            cls, nb_man, kernel_name, *, qv_holder, start_timeout=60, **_ignored
+        ):
+            qv_holder["nb"] = nb_man.nb
+            km = InProcessKernelManager(shared_kernel())
+            return cls.client(nb_man, kernel_name, km, start_timeout).execute()
+
+    class FreshKernelEngine(QvEngine):
+        """A new kernel per notebook, over IPC sockets in a folder removed when it stops."""
+
+        @classmethod
+        def execute_managed_notebook(
+            cls, nb_man, kernel_name, *, qv_holder, qv_cwd, start_timeout=60, **_ignored
+        ):
+            qv_holder["nb"] = nb_man.nb
+            folder = _kernel_folder(Path(jupyter_runtime_dir()))
+            km = AsyncKernelManager(
+                kernel_name=kernel_name,
+                transport="ipc",
+                connection_file=str(folder / "kernel.json"),
+            )
+
+            def started(**_: Any) -> None:
+                _KERNELS[km.provisioner.pgid or km.provisioner.pid] = folder
+
+            client = cls.client(
+                nb_man,
+                kernel_name,
+                km,
+                start_timeout,
+                extra_arguments=list(KERNEL_ARGS),
+                on_notebook_start=started,
+            )
+            try:
+                return client.execute(cwd=str(qv_cwd), env={**os.environ, **KERNEL_ENV})
+            finally:
+                if km.has_kernel:
+                    run_sync(km.shutdown_kernel)(now=True)
+                run_sync(km.cleanup_resources)()
+                shutil.rmtree(folder, ignore_errors=True)
+                _KERNELS.clear()
+
+    papermill_engines.register(FORK_ENGINE, InProcessEngine)
+    papermill_engines.register(FRESH_ENGINE, FreshKernelEngine)
+
+
+# --------------------------------------------------------------------------- one job
+
+
+class JobRunner:
+    """Executes jobs in this process with one engine; build it once, before forking.
+
+    Building it registers the engines with papermill, builds the HTML exporter and renders a
+    small page with it, and validates an empty notebook, so that the template is compiled and
+    the notebook schema's validator built once, not in every forked process (neither is state
+    a notebook can see).  :meth:`run` executes one job and never raises: every failure becomes
+    a failed :class:`JobResult`.
+    """
 
     def __init__(self, config: WorkerConfig):
+        import nbformat
         import papermill  # noqa: F401  (loads papermill's engines before ours are registered)
 
         _register_engines()
         self.config = config
-        self._kernels: dict[str, WarmKernel] = {}
-        self._exporter = None
-
-    def close(self) -> None:
-        """Shut down every kernel this worker started."""
-        for kernel in self._kernels.values():
-            kernel.shutdown()
-        self._kernels.clear()
-
-    def _exporter_instance(self):
-        if self._exporter is None:
-            self._exporter = resolve(self.config.exporter)()
-        return self._exporter
+        self.exporter = resolve(config.exporter)()
+        sample = nbformat.v4.new_notebook(
+            cells=[nbformat.v4.new_markdown_cell("## Warm-up\n\nText, *emphasis*.")]
+        )
+        nbformat.writes(sample)
+        self.exporter.render(
+            sample,
+            title="Warm-up",
+            trust_code="",
+            trust_name="",
+            review_year="",
+            as_at="2000-01-01",
+            provenance={},
+            synthetic=False,
+            document=DocumentControl("", "", ""),
+        )
 
     def run(self, job: Job) -> JobResult:
-        """Execute, render and write one job; every failure becomes a failed result."""
-        started, clock = _now(), time.perf_counter()
+        """Execute, render and write one job."""
+        started, clock = now(), time.perf_counter()
         result = JobResult(key=job.key, status="failed", started=started)
         try:
             nb, error = self._execute(job)
-            write_atomic(job.executed, nbformat.writes(nb))
             result.executed = str(job.executed)
             if error is None:
                 result.outputs = [str(p) for p in self._write_outputs(job, nb)]
@@ -404,69 +350,71 @@ class Worker:
             else:
                 result.error = error
         except Exception as exc:  # one job's failure must not stop the others
-            log.debug("job %s failed", job.key, exc_info=True)
             result.error = f"{type(exc).__name__}: {exc}"
         result.seconds = round(time.perf_counter() - clock, 3)
-        result.finished = _now()
+        result.finished = now()
         return result
 
-    def _execute(self, job: Job) -> tuple[NotebookNode, str | None]:
-        """Run the notebook through papermill; return the executed notebook and any error."""
+    def _execute(self, job: Job) -> tuple[Any, str | None]:
+        """Run the notebook through papermill, which writes the executed notebook (atomically:
+        to a temporary file renamed into place); return it and any error."""
+        import nbformat
         import papermill
         from papermill.exceptions import PapermillExecutionError
 
+        from qvlib.runner.kernel import enter_notebook_folder
+
         notebook = job.kind.notebook
-        kernel_name = (
-            nbformat.read(notebook, as_version=4)
-            .metadata.get("kernelspec", {})
-            .get("name", "python3")
-        )
-        holder: dict[str, NotebookNode] = {}
-        engine_kwargs: dict[str, Any] = {"qv_holder": holder}
-        if self.config.engine == "warm":
-            kernel = self._kernels.setdefault(
-                kernel_name, WarmKernel(kernel_name, notebook.parent, self.config.prewarm)
-            )
-            engine_kwargs["qv_kernel"] = kernel.ready(notebook.parent)
+        holder: dict[str, Any] = {}
+        engine_kwargs: dict[str, Any] = {
+            "qv_holder": holder,
+            "qv_key": job.key,
+            "qv_recorded_path": str(job.executed_as or job.executed),
+        }
+        if self.config.engine == "fork":
+            engine = FORK_ENGINE
+            enter_notebook_folder(notebook.parent)
         else:
-            engine_kwargs["qv_cwd"] = notebook.parent
+            engine, engine_kwargs["qv_cwd"] = FRESH_ENGINE, notebook.parent
         job.executed.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(
-            prefix=f".{job.executed.stem}.", suffix=".tmp.ipynb", dir=job.executed.parent
+        fd, tmp = tempfile.mkstemp(  # papermill wants an .ipynb name
+            prefix=f".{job.executed.name}.", suffix=".tmp.ipynb", dir=job.executed.parent
         )
         os.close(fd)
         error = None
         try:
-            nb = papermill.execute_notebook(
-                str(notebook),
-                tmp,
-                parameters=job.parameters,
-                engine_name=_PAPERMILL_ENGINE[self.config.engine],
-                request_save_on_cell_execute=False,
-                progress_bar=False,
-                kernel_name=kernel_name,
-                execution_timeout=self.config.execution_timeout,
-                **engine_kwargs,
-            )
-        except PapermillExecutionError as exc:
-            # papermill has written the notebook with its error banner and anchor to ``tmp``.
-            nb = nbformat.read(tmp, as_version=4)
-            error = f"cell In [{exc.exec_count}] raised {exc.ename}: {_first_line(exc.evalue)}"
-        except Exception as exc:
-            if "nb" not in holder:
-                raise
-            nb = holder["nb"]
-            error = f"{type(exc).__name__}: {_first_line(str(exc)) or 'kernel failure'}"
-            _annotate_failure(nb, error, traceback.format_exc())
+            try:
+                nb = papermill.execute_notebook(
+                    str(notebook),
+                    tmp,
+                    parameters=job.parameters,
+                    engine_name=engine,
+                    request_save_on_cell_execute=False,
+                    progress_bar=False,
+                    **engine_kwargs,
+                )
+                os.chmod(tmp, _FILE_MODE)
+                os.replace(tmp, job.executed)
+                return nb, None
+            except PapermillExecutionError as exc:
+                # papermill has put its error banner and anchor in the notebook it executed.
+                nb = holder["nb"]
+                error = f"cell In [{exc.exec_count}] raised {exc.ename}: {_first_line(exc.evalue)}"
+            except Exception as exc:
+                if "nb" not in holder:
+                    raise
+                nb = holder["nb"]
+                error = f"{type(exc).__name__}: {_first_line(str(exc)) or 'kernel failure'}"
+                _annotate_failure(nb, error, traceback.format_exc())
+                nb.metadata.papermill["output_path"] = str(job.executed_as or job.executed)
+            stable_cell_ids(_without_times(nb), job.key)  # the banner cells are new
+            write_atomic(job.executed, nbformat.writes(nb))
+            return nb, error
         finally:
             Path(tmp).unlink(missing_ok=True)
-        if error is not None and self.config.engine == "warm":
-            self._kernels[kernel_name].needs_restart = True
-        nb.metadata.setdefault("papermill", {})["output_path"] = str(job.executed)
-        return stable_cell_ids(nb, job.key), error
 
-    def _write_outputs(self, job: Job, nb: NotebookNode) -> list[Path]:
-        html_text = self._exporter_instance().render(
+    def _write_outputs(self, job: Job, nb: Any) -> list[Path]:
+        html_text = self.exporter.render(
             nb,
             title=job.title,
             # A region pack has no trust code: its header names the region only.
@@ -481,11 +429,13 @@ class Worker:
         if job.kind.finalize is None:
             write_atomic(job.output, html_text)
             return [job.output]
-        return [Path(p) for p in resolve(job.kind.finalize)(nb, html_text, job)]
+        finalize: Callable[..., list[Path]] = resolve(job.kind.finalize)
+        return [Path(p) for p in finalize(nb, html_text, job)]
 
 
-def _annotate_failure(nb: NotebookNode, error: str, details: str) -> None:
+def _annotate_failure(nb: Any, error: str, details: str) -> None:
     """Put a banner on a notebook that failed outside a cell (e.g. its kernel died)."""
+    import nbformat
     from papermill.execute import ERROR_MARKER_TAG
 
     banner = nbformat.v4.new_markdown_cell(
@@ -493,22 +443,3 @@ def _annotate_failure(nb: NotebookNode, error: str, details: str) -> None:
     )
     banner.metadata["tags"] = [ERROR_MARKER_TAG]
     nb.cells.insert(0, banner)
-
-
-_WORKER: Worker | None = None
-
-
-def init_worker(config: WorkerConfig) -> None:
-    """Process-pool initializer: one :class:`Worker` per process, closed when it exits."""
-    from multiprocessing import util
-
-    global _WORKER
-    _WORKER = Worker(config)
-    util.Finalize(_WORKER, _WORKER.close, exitpriority=10)
-
-
-def run_in_worker(job: Job) -> JobResult:
-    """Run ``job`` on this process's worker (see :func:`init_worker`)."""
-    if _WORKER is None:
-        raise RuntimeError("init_worker() was not called in this process")
-    return _WORKER.run(job)

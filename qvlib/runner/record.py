@@ -1,12 +1,14 @@
 """The record of a run: ``manifest.json`` (what was built from what) and ``index.html``.
 
-The manifest lists every output of the review year: trust, pack, path, status (built, skipped,
-failed), fingerprint, inputs (data files and their SHA-256, the notebook and its SHA-256, the
-injected parameters), qvlib version, git commit, duration, the output's SHA-256 and, for a
-failure, the error.  Times live here and nowhere else.  A skipped output keeps the record of
-the run that built it.  A failed job keeps the previous good output on disk (a link to it still
-works) but is recorded as failed, with ``stale_output`` set when such a file exists, and is
-rebuilt by the next run whatever its fingerprint.
+The manifest lists every output of the review year, one per line: trust, pack, path, status
+(built, skipped, failed, or cancelled: not built because the run was stopped), fingerprint,
+inputs (data files and their SHA-256, the notebook and its SHA-256, the injected parameters),
+qvlib version, git commit, duration, the output's SHA-256 and, for a failure or a
+cancellation, the reason.  Times
+live here and nowhere else.  A skipped output keeps the record of the run that built it.  A job
+that failed or was cancelled keeps the previous good output on disk (a link to it still works)
+but is recorded as not built, with ``stale_output`` set when such a file exists, and is rebuilt
+by the next run whatever its fingerprint.
 
 ``index.html`` lists every trust and every pack with its status and a relative link.  It is
 offline (inline CSS, no external URL), escapes every value and carries no date, so an unchanged
@@ -20,7 +22,7 @@ import html
 import json
 import logging
 import subprocess
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -29,12 +31,15 @@ from qvlib import display
 from qvlib.commentary import DocumentControl
 from qvlib.project import current_project
 from qvlib.runner.engine import JobResult, write_atomic
-from qvlib.runner.plan import Job, sha256_file
+from qvlib.runner.inputs import sha256_file
+from qvlib.runner.plan import Job, is_file
 
 log = logging.getLogger(__name__)
 
 MANIFEST = "manifest.json"
 INDEX = "index.html"
+#: Statuses of jobs that did not produce their output in this run.
+NOT_BUILT = ("failed", "cancelled")
 
 
 def git_commit(root: Path) -> str | None:
@@ -48,14 +53,6 @@ def git_commit(root: Path) -> str | None:
     if done.returncode != 0:
         return None
     return done.stdout.strip() or None
-
-
-def data_files(root: Path, files: Iterable[str]) -> list[dict[str, str]]:
-    """The data files a run read (paths relative to ``root``) with their SHA-256, by path."""
-    return [
-        {"path": Path(name).as_posix(), "sha256": sha256_file(root / name)}
-        for name in sorted(files)
-    ]
 
 
 def read_manifest(year_dir: Path) -> dict[str, dict[str, Any]]:
@@ -81,6 +78,7 @@ def entry_for(
     previous: Mapping[str, Any] | None,
     versions: list[dict[str, Any]] | None = None,
     pdf: Path | None = None,
+    sha256: Callable[[Path], str] = sha256_file,
 ) -> dict[str, Any]:
     """The manifest entry of one planned job after this run.
 
@@ -113,7 +111,7 @@ def entry_for(
             **job.inputs,
             "notebook": {
                 "path": current_project().display(job.kind.notebook),
-                "sha256": sha256_file(job.kind.notebook),
+                "sha256": sha256(job.kind.notebook),
             },
             "parameters": job.parameters,
         },
@@ -137,8 +135,8 @@ def entry_for(
         "versions": list(versions or []),
         "pdf": printed,
     }
-    if result.status == "failed":
-        entry["stale_output"] = job.output.is_file()
+    if result.status in NOT_BUILT:
+        entry["stale_output"] = is_file(job.output)
     return entry
 
 
@@ -157,11 +155,17 @@ def _document(document: DocumentControl | None) -> dict[str, Any] | None:
 def write_manifest(
     year_dir: Path, entries: Iterable[Mapping[str, Any]], run: Mapping[str, Any]
 ) -> Path:
-    """Write ``manifest.json`` (sorted keys, entries ordered by trust, pack, path) atomically."""
+    """Write ``manifest.json`` atomically: one output per line (entries ordered by trust, pack,
+    path; keys sorted), so that it stays quick to write for a national run and easy to grep."""
     ordered = sorted(entries, key=lambda e: (e.get("trust") or "", e["pack"], e["path"]))
-    document = {"run": dict(run), "outputs": ordered}
+
+    def line(value: Any) -> str:
+        return json.dumps(value, sort_keys=True, default=str)
+
+    outputs = ",\n".join(f"    {line(entry)}" for entry in ordered)
+    text = f'{{\n  "outputs": [\n{outputs}\n  ],\n  "run": {line(dict(run))}\n}}\n'
     path = year_dir / MANIFEST
-    write_atomic(path, json.dumps(document, indent=2, sort_keys=True, default=str) + "\n")
+    write_atomic(path, text)
     return path
 
 
@@ -169,7 +173,7 @@ _CSS = """
 body { font-family: Arial, Helvetica, sans-serif; margin: 2rem; color: #212b32; }
 h1 { color: #005eb8; } table { border-collapse: collapse; margin-bottom: 1.5rem; }
 th, td { border: 1px solid #d8dde0; padding: 0.3rem 0.6rem; text-align: left; }
-th { background: #f0f4f5; } .failed { color: #d5281b; font-weight: bold; }
+th { background: #f0f4f5; } .failed, .cancelled { color: #d5281b; font-weight: bold; }
 .banner { background: #ffeb3b; padding: 0.5rem; font-weight: bold; }
 .draft { background: #ffb81c; padding: 0 0.3rem; font-weight: bold; }
 .final { color: #007f3b; font-weight: bold; }
@@ -184,17 +188,20 @@ def _link(href: str | None, text: str) -> str:
 
 def _row(entry: Mapping[str, Any]) -> str:
     status = entry["status"]
-    if status == "failed":
-        links = [_link(entry.get("executed"), "executed notebook")]
+    if status in NOT_BUILT:
+        links = [_link(entry.get("executed"), "executed notebook")] if entry.get("executed") else []
         if entry.get("stale_output"):
             links.append(_link(entry["path"], "previous output (out of date)"))
-        detail = f"{html.escape(entry.get('error') or '')}<br>{' · '.join(links)}"
+        detail = html.escape(entry.get("error") or "")
+        if links:
+            detail += f"<br>{' · '.join(links)}"
     else:
         detail = _link(entry["path"], entry["path"])
-    css = ' class="failed"' if status == "failed" else ""
+    css = f' class="{status}"' if status in NOT_BUILT else ""
+    shown = "not built" if status == "cancelled" else status
     return (
         f"<tr><td>{html.escape(entry.get('title') or entry['pack'])}</td>"
-        f"<td{css}>{html.escape(status)}</td><td>{_document_cell(entry)}</td>"
+        f"<td{css}>{html.escape(shown)}</td><td>{_document_cell(entry)}</td>"
         f"<td>{detail}</td></tr>"
     )
 
@@ -246,9 +253,13 @@ def write_index(
         parts.append('<p class="banner">Built from SYNTHETIC data: not for decisions.</p>')
     counts = {
         s: sum(len([e for e in v if e["status"] == s]) for v in by_trust.values())
-        for s in ("built", "skipped", "failed")
+        for s in ("built", "skipped", "failed", "cancelled")
     }
-    parts.append("<p>" + ", ".join(f"{n} {html.escape(s)}" for s, n in counts.items()) + "</p>")
+    words = {"cancelled": "not built (the run was stopped)"}
+    shown = [
+        f"{n} {html.escape(words.get(s, s))}" for s, n in counts.items() if n or s != "cancelled"
+    ]
+    parts.append("<p>" + ", ".join(shown) + "</p>")
     header = "<tr><th>Pack</th><th>Build</th><th>Document</th><th>Output</th></tr>"
     for trust, items in by_trust.items():
         if trust is None:

@@ -135,19 +135,17 @@ def default_packs(project: Project | None = None) -> tuple[PackKind, ...]:
     )
 
 
+#: The notebook parameter that holds the path of the run's data snapshot.
+SNAPSHOT_PARAMETER = "data"
+#: Parameters injected into every notebook of a run, with the same value for every job
+#: (``qvlib.runner.run.run_parameters`` gives their values); each is part of every job's
+#: fingerprint but the snapshot's path, whose content the data fingerprint covers.
+RUN_PARAMETERS: tuple[str, ...] = ("review_year", "as_at", SNAPSHOT_PARAMETER)
 #: Parameters the runner injects, by scope; every one must be declared by the notebook.
 INJECTED: dict[str, tuple[str, ...]] = {
-    "trust": ("trust_code", "review_year", "as_at", "data", "commentary"),
-    "environment": (
-        "trust_code",
-        "review_year",
-        "as_at",
-        "data",
-        "site",
-        "specialty",
-        "commentary",
-    ),
-    "region": ("review_year", "as_at", "data", "commentary"),
+    "trust": ("trust_code", *RUN_PARAMETERS, "commentary"),
+    "environment": ("trust_code", *RUN_PARAMETERS, "site", "specialty", "commentary"),
+    "region": (*RUN_PARAMETERS, "commentary"),
 }
 
 

@@ -2,8 +2,9 @@
 
 On a terminal, a rich progress bar counts packs built, failed and skipped, with the time left.
 Elsewhere (CI logs, pipes) it prints one plain line per finished job instead.  The summary
-table at the end has one row per job: trust, pack, status, seconds, and the output or the first
-line of the error.
+table at the end has one row per job that ran (or was not run because the run was stopped):
+trust, pack, status, seconds, and the output or the first line of the error; up-to-date packs
+are counted, not listed.
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ class RunProgress:
 
     def __init__(self, console: Console, total: int, skipped: int, bar: bool | None = None):
         self.console = console
-        self.counts = {"built": 0, "failed": 0, "skipped": skipped}
+        self.counts = {"built": 0, "failed": 0, "skipped": skipped, "cancelled": 0}
         self.bar = console.is_terminal if bar is None else bar
         self._progress: Progress | None = None
         self._task = None
@@ -83,12 +84,15 @@ class RunProgress:
 
 
 def summary_table(rows: Iterable[tuple[Job, JobResult]], year_dir: Path) -> Table:
-    """One row per job: trust, pack, status, seconds, output path or first line of the error."""
+    """One row per job: trust, pack, status, seconds, output path or first line of the error.
+
+    A run passes the jobs it ran; up-to-date ones are counted in the line below the table.
+    """
     table = Table(title="qv reviews", show_lines=False)
     for column in ("trust", "pack", "status", "seconds"):
         table.add_column(column, justify="right" if column == "seconds" else "left")
     table.add_column("output / error", overflow="fold")
-    style = {"built": "green", "failed": "bold red", "skipped": "dim"}
+    style = {"built": "green", "failed": "bold red", "skipped": "dim", "cancelled": "red"}
     for job, result in rows:
         if result.error:
             detail = result.error.splitlines()[0]

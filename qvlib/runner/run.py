@@ -1,11 +1,25 @@
 """``qv reviews``: parameters, data, snapshot, plan, execute, record; and ``qv list``.
 
 The order matters: nothing is built unless the parameters parse, every requested pack's
-notebook declares the parameters it will be given, and the data validates.  Then the data is
-written once as a snapshot every notebook reads, jobs are planned with their fingerprints,
-up-to-date ones are skipped, the rest run in parallel, and ``manifest.json`` and ``index.html``
-record the outcome.  Exit codes: 0 every job built or up to date, 1 some failed, 2 bad
-parameters or data (nothing built).
+notebook declares the parameters it will be given, every commentary file checks and the data
+validates.  Then the data is written once as a snapshot every notebook reads, jobs are planned
+with their fingerprints, up-to-date ones are skipped, the rest run in parallel, and
+``manifest.json`` and ``index.html`` record the outcome.  Exit codes: 0 every job built or up to
+date, 1 some failed, 2 bad parameters, data, commentary or output folder (nothing built),
+128 + the signal's number when stopped by SIGINT, SIGTERM or SIGHUP.
+
+Work is done once per run, and only when its inputs changed (:mod:`qvlib.runner.inputs`): an
+input file is read only when its size or time changed; the data is loaded, validated, hashed
+per trust and written as a snapshot only when a data file, a parameters file or qvlib's code
+changed; an environment-scope pack's selection is computed only for a trust whose data
+fingerprint (or the year, the as-at date, the region's settings or qvlib's code) changed.  So a
+run in which nothing changed reads a few file times and the previous manifest, and starts no
+worker.
+
+One run at a time writes into an output folder: a second one exits 2 naming the first.  A lock
+left by a run that was killed is taken over.  When the run is stopped by a signal, its workers
+and their notebook processes and kernels are stopped, half-written files removed, and the
+manifest and index say which packs were not built.
 
 Scope of the region overview: it covers the trusts of the run; with ``--trust`` it is built only
 when asked for with ``--pack region-overview``.  Entries of the previous manifest outside the
@@ -15,14 +29,19 @@ full run rebuild everything.
 
 from __future__ import annotations
 
+import contextlib
+import json
 import logging
 import os
 import re
-from collections.abc import Callable, Sequence
+import signal
+import socket
+import threading
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from rich.console import Console
 
@@ -43,10 +62,19 @@ from qvlib.errors import DataValidationError, QvError
 from qvlib.findings import REGION_VALUE_DOCS, VALUE_DOCS, value_key, value_names
 from qvlib.printing import chromium_path, print_pdfs
 from qvlib.project import Project, find_project
-from qvlib.runner.engine import PREWARM_MODULES, JobResult, WorkerConfig
-from qvlib.runner.executors import make_executor
+from qvlib.runner.engine import (
+    PREWARM_MODULES,
+    SNAPSHOT_PRELOAD,
+    JobResult,
+    WorkerConfig,
+    remove_partial_files,
+    write_atomic,
+)
+from qvlib.runner.executors import JobExecutor, make_executor
+from qvlib.runner.inputs import InputsCache, sha256_json
 from qvlib.runner.plan import (
     Job,
+    NotebookParameter,
     TrustInput,
     check_notebook_parameters,
     code_fingerprint,
@@ -55,14 +83,14 @@ from qvlib.runner.plan import (
     plan_jobs,
 )
 from qvlib.runner.record import (
-    data_files,
+    NOT_BUILT,
     entry_for,
     git_commit,
     read_manifest,
     write_index,
     write_manifest,
 )
-from qvlib.runner.registry import INJECTED, PackKind, default_packs, resolve
+from qvlib.runner.registry import INJECTED, SNAPSHOT_PARAMETER, PackKind, default_packs, resolve
 from qvlib.runner.report import RunProgress, summary_table
 from qvlib.runner.versions import decide_jobs, freeze
 from qvlib.schemas import NTS_OUTCOMES
@@ -71,7 +99,11 @@ from qvlib.sources import describe_sources, known_at
 log = logging.getLogger(__name__)
 
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+LOCK_FILE = ".qv-reviews.lock"
+RUN_FILE = ".qv-reviews.run.json"
 _SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,99}$")
+_TEMP_FILE_RE = re.compile(r"^\..+\.tmp(\.ipynb)?$")
 _SCOPE_TEXT = {
     "trust": "one per trust",
     "environment": "one per clinical learning environment whose open risks call for it",
@@ -90,8 +122,9 @@ class RunOptions:
     rest are for programmatic use (tests, benchmarks): another pack registry (default: the
     project's :func:`~qvlib.runner.registry.default_packs`), HTML exporter (an import reference
     to a class with ``render(nb, *, title, trust_code, trust_name, review_year, as_at,
-    provenance, synthetic, document) -> str``), warm-up imports, or forcing the progress bar on
-    or off.
+    provenance, synthetic, document) -> str``), modules workers import before forking, how
+    workers read the snapshot before forking (an import reference called with its path, or
+    ``None``), or forcing the progress bar on or off.
     """
 
     trusts: list[str] = field(default_factory=list)
@@ -104,13 +137,75 @@ class RunOptions:
     force: bool = False
     pdf: bool = False
     scheduler: str | None = None
-    engine: Literal["warm", "fresh"] = "warm"
+    engine: Literal["fork", "fresh"] = "fork"
     request: Path | None = None
     project: Project | None = None
     registry: Sequence[PackKind] | None = None
     exporter: str = "qvlib.packs:PackExporter"
     prewarm: tuple[str, ...] = PREWARM_MODULES
+    preload: str | None = SNAPSHOT_PRELOAD
     progress_bar: bool | None = None
+
+
+class RunStopped(Exception):
+    """The run received SIGINT, SIGTERM or SIGHUP."""
+
+    def __init__(self, signum: int):
+        super().__init__(signal.Signals(signum).name)
+        self.signum = signum
+
+
+@contextlib.contextmanager
+def _stop_on_signals() -> Iterator[None]:
+    """Turn SIGINT, SIGTERM and SIGHUP into :class:`RunStopped` (once: later ones are ignored
+    while the run stops)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def stop(signum: int, _frame: Any) -> None:
+        for number in STOP_SIGNALS:
+            signal.signal(number, signal.SIG_IGN)
+        raise RunStopped(signum)
+
+    previous = {number: signal.signal(number, stop) for number in STOP_SIGNALS}
+    try:
+        yield
+    finally:
+        for number, handler in previous.items():
+            signal.signal(number, handler)
+
+
+class _Deferred:
+    stopped: RunStopped | None = None
+
+
+@contextlib.contextmanager
+def _deferred_signals() -> Iterator[_Deferred]:
+    """While the manifest and index are written, a stop signal is noted, not raised."""
+    late = _Deferred()
+    if threading.current_thread() is not threading.main_thread():
+        yield late
+        return
+
+    def note(signum: int, _frame: Any) -> None:
+        late.stopped = late.stopped or RunStopped(signum)
+
+    previous = {number: signal.signal(number, note) for number in STOP_SIGNALS}
+    try:
+        yield late
+    finally:
+        for number, handler in previous.items():
+            signal.signal(number, handler)
+
+
+def run_parameters(review_year: str, as_at: date, snapshot: Path) -> dict[str, Any]:
+    """The parameters injected into every notebook of a run (``RUN_PARAMETERS``), by name."""
+    return {
+        "review_year": review_year,
+        "as_at": as_at.isoformat(),
+        SNAPSHOT_PARAMETER: str(snapshot),
+    }
 
 
 def load_dataset(path: Path, params: Parameters):
@@ -164,54 +259,162 @@ def _review_year(options: RunOptions, params: Parameters) -> str:
         raise QvError(f"--year: {exc}") from None
 
 
+def _declared(kind: PackKind, cache: InputsCache) -> dict[str, NotebookParameter]:
+    """The notebook's declared parameters, read (with papermill) only when it changed."""
+    sha = cache.sha256(kind.notebook)
+    known = cache.notebook(kind.notebook, sha)
+    if known is not None:
+        return {name: NotebookParameter(**value) for name, value in known.items()}
+    declared = notebook_parameters(kind.notebook)
+    cache.remember_notebook(kind.notebook, sha, {n: vars(p) for n, p in declared.items()})
+    return declared
+
+
+class _Data:
+    """The run's data: what the cache knows of it, loaded only when something needs more."""
+
+    def __init__(self, path: Path, params: Parameters, cache: InputsCache, state: str):
+        self.path, self.params, self.cache, self.state = path, params, cache, state
+        self._dataset = None
+        self.info = cache.dataset(state)
+
+    def dataset(self):
+        """The loaded, validated dataset (loaded on first use)."""
+        if self._dataset is None:
+            self._dataset = load_dataset(self.path, self.params)
+        return self._dataset
+
+    def describe(self) -> dict[str, Any]:
+        """Per trust its name and data fingerprint, the metadata and the snapshot's name."""
+        if self.info is None:
+            ds = self.dataset()
+            names, fingerprints = ds.trust_names(), ds.trust_fingerprints()
+            coverage = ds.coverage
+            self.info = {
+                "meta": json.loads(json.dumps(dict(ds.meta or {}), default=str)),
+                "snapshot": ds.content_hash(),
+                "trusts": {c: {"name": names[c], "fingerprint": fingerprints[c]} for c in names},
+                "files": sorted(Path(name).as_posix() for name in ds.files),
+                "sources": json.loads(json.dumps(list(ds.sources), default=str)),
+                "coverage": [
+                    coverage.start.isoformat() if coverage.start else None,
+                    coverage.end.isoformat() if coverage.end else None,
+                ],
+            }
+            self.cache.remember_dataset(self.state, self.info)
+        return self.info
+
+    def coverage(self) -> tuple[date | None, date | None]:
+        """The first and last day of the data's period (:class:`qvlib.datasets.Coverage`)."""
+        start, end = self.describe()["coverage"]
+        return tuple(date.fromisoformat(d) if d else None for d in (start, end))
+
+    def files(self) -> list[dict[str, str]]:
+        """The files the data was read from, with their SHA-256 (for the manifest)."""
+        return [
+            {"path": name, "sha256": self.cache.sha256(self.path / name)}
+            for name in self.describe()["files"]
+        ]
+
+    def snapshot(self, directory: Path) -> Path:
+        """The snapshot of the data under ``directory``, written if it is not there."""
+        path = directory / self.describe()["snapshot"]
+        if not path.is_dir():
+            path = Path(self.dataset().write_snapshot(directory))
+        return path
+
+
+def selection_key(
+    kind: PackKind,
+    data_fingerprint: str,
+    region: dict[str, Any],
+    year: str,
+    as_at: date,
+    code: str,
+) -> str:
+    """What a brief selection depends on: the trust's data, the year and as-at date, the
+    region's settings, the hook and qvlib's code."""
+    hook = kind.select_environments
+    if callable(hook):
+        hook = f"{hook.__module__}:{hook.__qualname__}"
+    return sha256_json(
+        {
+            "pack": kind.name,
+            "hook": hook,
+            "trust_data": data_fingerprint,
+            "review_year": year,
+            "as_at": as_at.isoformat(),
+            "region": region,
+            "code": code,
+        }
+    )
+
+
 def _trust_inputs(
-    ds,
+    data: _Data,
     params: Parameters,
     requested: Sequence[str],
     kinds: list[PackKind],
     year: str,
     as_at: date,
-):
-    available = list(ds.trust_codes)
+    code_sha: str,
+) -> list[TrustInput]:
+    info = data.describe()
+    available = sorted(info["trusts"])
     if requested:
         codes = [params.code_map.get(code, code) for code in requested]
         unknown = [code for code in codes if code not in available]
         if unknown:
-            raise QvError(f"unknown trust(s) {unknown}; the data has trusts {sorted(available)}")
+            raise QvError(f"unknown trust(s) {unknown}; the data has trusts {available}")
         codes = sorted(set(codes))
     else:
-        codes = sorted(available)
+        codes = available
     missing = sorted(set(params.trusts) - set(available))
     if missing:
         log.warning("trust(s) %s have parameters but no data; no packs for them", missing)
-    selectors = {}
+    selecting = []
     for kind in kinds:
         if kind.scope != "environment":
             continue
         if kind.select_environments is None:
             log.warning("pack '%s' has no environment selector; no briefs planned", kind.name)
         else:
-            selectors[kind.name] = resolve(kind.select_environments)
+            selecting.append(kind)
     inputs = []
+    region = params.region.model_dump(mode="json")
     for code in codes:
-        trust = ds.trust(code)
+        fingerprint = info["trusts"][code]["fingerprint"]
+        environments, trust_data = {}, None
+        for kind in selecting:
+            key = selection_key(kind, fingerprint, region, year, as_at, code_sha)
+            places = data.cache.selection(key)
+            if places is None:
+                trust_data = trust_data or data.dataset().trust(code)
+                selected = resolve(kind.select_environments)(trust_data, params.region, year, as_at)
+                places = _environments(code, kind.name, selected)
+                data.cache.remember_selection(key, code, places)
+            environments[kind.name] = places
         config = params.trusts.get(code)
         inputs.append(
             TrustInput(
                 code=code,
-                name=config.name if config else str(getattr(trust, "name", code)),
+                name=config.name if config else info["trusts"][code]["name"],
                 parameters=config.model_dump(mode="json") if config else {},
-                data_fingerprint=trust.fingerprint(),
-                environments={
-                    name: _environments(code, name, select(trust, params.region, year, as_at))
-                    for name, select in selectors.items()
-                },
+                data_fingerprint=fingerprint,
+                environments=environments,
             )
         )
     return inputs
 
 
 def _environments(trust: str, pack: str, selected) -> list[dict[str, str]]:
+    """The environments a brief selector chose, sorted by slug; a slug must name a file.
+
+    Raises
+    ------
+    QvError
+        If a slug cannot name a file.
+    """
     places = sorted((dict(p) for p in selected), key=lambda p: p["slug"])
     bad = [p["slug"] for p in places if not _SLUG_RE.match(p["slug"])]
     if bad:
@@ -226,7 +429,7 @@ def _environments(trust: str, pack: str, selected) -> list[dict[str, str]]:
 REQUEST_PACK, REQUEST_PARAMETER = "cqc-response-bundle", "request"
 
 
-def _request(options: RunOptions, registry: Sequence[PackKind]):
+def _request(options: RunOptions, registry: Sequence[PackKind], cache: InputsCache):
     """The run's CQC request file, parsed and checked (``None`` without ``--request``).
 
     Raises
@@ -246,13 +449,15 @@ def _request(options: RunOptions, registry: Sequence[PackKind]):
         )
     request = load_request(options.request)
     kind = next((k for k in registry if k.name == REQUEST_PACK), None)
-    if kind is not None and kind.notebook.is_file():
-        declared = notebook_parameters(kind.notebook)
-        if REQUEST_PARAMETER not in declared:
-            raise QvError(
-                f"{kind.notebook}: --request needs the notebook to declare "
-                f'`{REQUEST_PARAMETER}: str = ""` in its parameters cell'
-            )
+    if (
+        kind is not None
+        and kind.notebook.is_file()
+        and REQUEST_PARAMETER not in _declared(kind, cache)
+    ):
+        raise QvError(
+            f"{kind.notebook}: --request needs the notebook to declare "
+            f'`{REQUEST_PARAMETER}: str = ""` in its parameters cell'
+        )
     return request
 
 
@@ -267,7 +472,7 @@ def _check_request_trusts(request, path: Path, codes: Sequence[str]) -> None:
 
 def _request_inputs(path: Path, project: Project) -> dict[str, dict[str, dict]]:
     """What the request adds to the bundle's job: its path (injected) and SHA-256 (recorded)."""
-    from qvlib.runner.plan import sha256_file
+    from qvlib.runner.inputs import sha256_file
 
     resolved = Path(path).resolve()
     return {
@@ -381,8 +586,62 @@ def _unmatched_commentary(
     return found
 
 
+@contextlib.contextmanager
+def _one_run_at_a_time(out_dir: Path) -> Iterator[None]:
+    """Hold the output folder's lock; exit 2 when another run holds it or the folder is
+    unwritable.  A lock left by a killed run is free again and is taken over."""
+    from filelock import FileLock, Timeout
+
+    run_file = out_dir / RUN_FILE
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        lock = FileLock(out_dir / LOCK_FILE, timeout=0)
+        lock.acquire()
+    except Timeout:
+        raise QvError(
+            f"another qv reviews{_describe_run(run_file)} is writing into {out_dir}; wait for "
+            "it to finish, or give another --out"
+        ) from None
+    except OSError as exc:
+        raise QvError(f"--out {out_dir}: cannot write there ({exc.strerror or exc})") from None
+    try:
+        if run_file.exists():
+            log.warning(
+                "a run into %s did not finish%s; its lock is taken over",
+                out_dir,
+                _describe_run(run_file),
+            )
+        started = datetime.now(UTC).isoformat(timespec="seconds")
+        info = {"pid": os.getpid(), "host": socket.gethostname(), "started": started}
+        try:
+            write_atomic(run_file, json.dumps(info) + "\n")
+        except OSError as exc:
+            raise QvError(f"--out {out_dir}: cannot write there ({exc.strerror or exc})") from None
+        yield
+        run_file.unlink(missing_ok=True)
+    finally:
+        lock.release()
+
+
+def _describe_run(run_file: Path) -> str:
+    try:
+        info = json.loads(run_file.read_text(encoding="utf-8"))
+        return f" (pid {info['pid']} on {info['host']}, started {info['started']})"
+    except (OSError, ValueError, KeyError, TypeError):
+        return ""
+
+
+def _remove_temp_files(year_dir: Path) -> None:
+    """Remove what interrupted atomic writes left in the year's folder (this run holds it)."""
+    if year_dir.is_dir():
+        for path in year_dir.rglob(".*.tmp*"):
+            if _TEMP_FILE_RE.match(path.name):
+                path.unlink(missing_ok=True)
+
+
 def run_reviews(options: RunOptions) -> int:
-    """Build every out-of-date (trust, pack) of the run; return the exit code (0, 1 or 2).
+    """Build every out-of-date (trust, pack) of the run; return the exit code (0, 1, 2 or
+    128 + signal).
 
     The run's workers and kernels work on the same project as the run (``QV_PROJECT``).
     """
@@ -392,126 +651,289 @@ def run_reviews(options: RunOptions) -> int:
     except QvError as exc:
         errors.print(f"qv reviews: {exc}", markup=False, highlight=False)
         return EXIT_BAD_INPUT
+    with project.exported(), _stop_on_signals():
+        try:
+            return _run(options, project, errors)
+        except RunStopped as exc:
+            errors.print(f"qv reviews: stopped by {exc}; nothing was built", markup=False)
+            return 128 + exc.signum
+
+
+class _BadData(QvError):
+    """The data of a run does not validate."""
+
+    def __init__(self, data_dir: Path, error: DataValidationError):
+        super().__init__(f"the data in {data_dir} has problems; nothing was built.\n{error}")
+
+
+@dataclass
+class _Plan:
+    """What a run is asked to build, from what."""
+
+    project: Project
+    params: Parameters
+    year: str
+    as_at: date
+    registry: Sequence[PackKind]
+    kinds: list[PackKind]
+    trusts: list[TrustInput]
+    data: _Data
+    data_source: str
+    code_sha: str
+    out_dir: Path
+    request: Any = None
+
+    @property
+    def year_dir(self) -> Path:
+        """``<out>/<YYYY-YY>``: the review year's folder."""
+        return self.out_dir / self.year.replace("/", "-")
+
+
+def _plan(
+    options: RunOptions,
+    project: Project,
+    cache: InputsCache,
+    loading: Callable[[], None] | None = None,
+) -> _Plan:
+    """Parameters, packs, notebooks, data and trusts of a run: checked, nothing written.
+
+    ``loading`` is called when the data has to be loaded (it changed since the last run).
+
+    Raises
+    ------
+    QvError
+        Bad parameters, options, notebooks or data.
+    """
+    from qvlib.reviews import parse_as_at
+
+    params = load_parameters(project.parameters_dir)
+    year = _review_year(options, params)
+    registry = default_packs(project) if options.registry is None else options.registry
+    request = _request(options, registry, cache)
+    # A request is about one trust: without --trust, the run builds that trust only.
+    wanted = list(options.trusts) or ([request.trust] if request is not None else [])
+    kinds = select_packs(registry, options.packs, bool(wanted))
+    for kind in kinds:
+        check_notebook_parameters(kind, _declared(kind, cache))
+    if options.pdf:
+        chromium_path()  # no browser: say so now, before anything is built
+    if options.jobs is not None and options.jobs < 1:
+        raise QvError(f"--jobs {options.jobs}: give a number of workers of 1 or more")
+    if options.data_dir:
+        data_dir, source = project.path(options.data_dir), "--data"
+    else:
+        from qvlib.datasets import default_data_dir
+
+        data_dir, source = default_data_dir()
+    as_at = parse_as_at(options.as_at, year, date.today())
+    code_sha = code_fingerprint(sha256=cache.sha256)
+    state = sha256_json(
+        {
+            "data": cache.tree(data_dir) if data_dir.is_dir() else str(data_dir),
+            "parameters": cache.tree(project.parameters_dir),
+            "code": code_sha,
+            "qvlib": qvlib.__version__,
+        }
+    )
+    data = _Data(data_dir, params, cache, state)
+    if data.info is None and loading is not None:
+        loading()
+    try:
+        trusts = _trust_inputs(data, params, wanted, kinds, year, as_at, code_sha)
+    except DataValidationError as exc:
+        raise _BadData(data_dir, exc) from None
+    if request is not None:
+        _check_request_trusts(request, options.request, [t.code for t in trusts])
+    out_dir = project.path(options.out_dir) if options.out_dir else project.outputs_dir
+    return _Plan(
+        project=project,
+        params=params,
+        year=year,
+        as_at=as_at,
+        registry=registry,
+        kinds=kinds,
+        trusts=trusts,
+        data=data,
+        data_source=source,
+        code_sha=code_sha,
+        out_dir=out_dir,
+        request=request,
+    )
+
+
+def _jobs(options: RunOptions, plan: _Plan) -> list[Job]:
+    """Every job of the run, with its fingerprint and commentary.
+
+    Raises
+    ------
+    QvError
+        A commentary file that does not check (every problem of every file at once).
+    """
+    info = plan.data.describe()
+    meta, region = info["meta"], plan.params.region
+    start, end = plan.data.coverage()
+    provenance = {
+        "as at": display.fmt_date(plan.as_at),
+        "dataset": meta.get("name", plan.data.path.name),
+        "data period": _period_text(start, end, plan.as_at),
+        "national publications": describe_sources(known_at(info["sources"], plan.as_at, region)),
+        "software": f"qv {qvlib.__version__}",
+    }
+    snapshot = plan.out_dir / ".snapshots" / info["snapshot"]
+    return plan_jobs(
+        plan.kinds,
+        plan.trusts,
+        region_name=region.region,
+        region_parameters=region.model_dump(mode="json"),
+        injected=run_parameters(plan.year, plan.as_at, snapshot),
+        year_dir=plan.year_dir,
+        code_sha256=plan.code_sha,
+        provenance={k: v for k, v in provenance.items() if v is not None},
+        synthetic=bool(meta.get("synthetic", False)),
+        document=DocumentControl.from_region(region),
+        pack_inputs=(
+            _request_inputs(options.request, plan.project) if plan.request is not None else None
+        ),
+        commentary_for=_commentary_lookup(plan.data.path, plan.year, region),
+        sha256=plan.data.cache.sha256,
+    )
+
+
+def planned_jobs(options: RunOptions) -> list[Job]:
+    """The jobs ``qv reviews`` plans for ``options``, up to date or not; nothing is written.
+
+    Raises
+    ------
+    QvError
+        As :func:`run_reviews` reports them.
+    """
+    project = options.project or find_project()
     with project.exported():
-        return _run(options, project, errors)
+        out_dir = project.path(options.out_dir) if options.out_dir else project.outputs_dir
+        cache = InputsCache(out_dir)
+        return _jobs(options, _plan(options, project, cache))
 
 
 def _run(options: RunOptions, project: Project, errors: Console) -> int:
-    from qvlib.reviews import check_coverage, parse_as_at
+    from qvlib.reviews import check_coverage
 
     console = Console()
     if not console.is_terminal:
         console = Console(width=160)  # a CI log: keep each summary row on one line
     started = datetime.now(UTC).isoformat(timespec="seconds")
-    data_dir, source = (
-        (project.path(options.data_dir), "--data") if options.data_dir else (None, "")
-    )
-    try:
-        params = load_parameters(project.parameters_dir)
-        year = _review_year(options, params)
-        registry = default_packs(project) if options.registry is None else options.registry
-        request = _request(options, registry)
-        # A request is about one trust: without --trust, the run builds that trust only.
-        wanted = list(options.trusts) or ([request.trust] if request is not None else [])
-        kinds = select_packs(registry, options.packs, bool(wanted))
-        for kind in kinds:
-            check_notebook_parameters(kind)
-        if options.pdf:
-            chromium_path()  # no browser: say so now, before anything is built
-        if options.jobs is not None and options.jobs < 1:
-            raise QvError(f"--jobs {options.jobs}: give a number of workers of 1 or more")
-        config = WorkerConfig(
-            engine=options.engine, exporter=options.exporter, prewarm=options.prewarm
-        )
-        executor = make_executor(options.jobs or os.cpu_count() or 1, config, options.scheduler)
-        if data_dir is None:
-            from qvlib.datasets import default_data_dir
-
-            data_dir, source = default_data_dir()
-        console.print(f"data: {data_dir} ({source})", markup=False, highlight=False)
-        as_at = parse_as_at(options.as_at, year, date.today())
-        ds = load_dataset(data_dir, params)
-        for warning in check_coverage(ds.coverage.start, ds.coverage.end, year, as_at):
-            errors.print(f"qv reviews: warning: {warning}", markup=False, highlight=False)
-        trusts = _trust_inputs(ds, params, wanted, kinds, year, as_at)
-        if request is not None:
-            _check_request_trusts(request, options.request, [t.code for t in trusts])
-    except DataValidationError as exc:
-        errors.print(
-            f"qv reviews: the data in {data_dir} has problems; nothing was built.", markup=False
-        )
-        errors.print(str(exc), markup=False, highlight=False)
-        return EXIT_BAD_INPUT
-    except QvError as exc:
-        errors.print(f"qv reviews: {exc}", markup=False, highlight=False)
-        return EXIT_BAD_INPUT
-
     out_dir = project.path(options.out_dir) if options.out_dir else project.outputs_dir
-    year_dir = out_dir / year.replace("/", "-")
-    snapshot = Path(ds.write_snapshot(out_dir / ".snapshots"))
-    meta = dict(getattr(ds, "meta", {}) or {})
-    synthetic = bool(meta.get("synthetic", False))
-    published = list(getattr(ds, "sources", []))
-    provenance = {
-        "as at": display.fmt_date(as_at),
-        "dataset": meta.get("name", data_dir.name),
-        "data period": _period_text(ds.coverage.start, ds.coverage.end, as_at),
-        "national publications": describe_sources(known_at(published, as_at, params.region)),
-        "software": f"qv {qvlib.__version__}",
-    }
-    identity = DocumentControl.from_region(params.region)
+    cache = InputsCache(out_dir)
+    plan = None
+    config = WorkerConfig(
+        engine=options.engine,
+        exporter=options.exporter,
+        prewarm=options.prewarm,
+        preload=options.preload,
+    )
+    executor: JobExecutor | None = None
+
+    def workers() -> JobExecutor:
+        """The run's executor, made on first need (a run with nothing to build makes none)."""
+        nonlocal executor
+        if executor is None:
+            workers_wanted = options.jobs or os.cpu_count() or 1
+            executor = make_executor(workers_wanted, config, options.scheduler)
+        return executor
+
+    def start_workers() -> None:
+        # Changed data will almost surely mean packs to build: local workers start importing
+        # what notebooks need while this process loads and checks the data.
+        if not options.scheduler:
+            workers().start()
+
+    def warn(text: str) -> None:
+        errors.print(f"qv reviews: warning: {text}", markup=False, highlight=False)
+
     try:
-        jobs = plan_jobs(
-            kinds,
-            trusts,
-            region_name=params.region.region,
-            region_parameters=params.region.model_dump(mode="json"),
-            review_year=year,
-            as_at=as_at.isoformat(),
-            year_dir=year_dir,
-            snapshot=snapshot,
-            code_sha256=code_fingerprint(),
-            provenance={k: v for k, v in provenance.items() if v is not None},
-            synthetic=synthetic,
-            document=identity,
-            pack_inputs=_request_inputs(options.request, project) if request is not None else None,
-            commentary_for=_commentary_lookup(data_dir, year, params.region),
-        )
+        if options.scheduler:
+            workers()  # a scheduler that does not answer: say so before anything is loaded
+        plan = _plan(options, project, cache, start_workers)
+        console.print(f"data: {plan.data.path} ({plan.data_source})", markup=False, highlight=False)
+        for warning in check_coverage(*plan.data.coverage(), plan.year, plan.as_at):
+            warn(warning)
+        try:
+            jobs = _jobs(options, plan)
+        except QvError as exc:
+            raise QvError(f"{exc}\nqv reviews: nothing was built.") from None
+        for warning in _unmatched_commentary(
+            plan.data.path, plan.year, plan.registry, plan.kinds, plan.trusts, jobs
+        ):
+            warn(warning)
+        with _one_run_at_a_time(out_dir):
+            return _build(options, console, errors, plan, jobs, started, workers)
     except QvError as exc:
         errors.print(f"qv reviews: {exc}", markup=False, highlight=False)
-        errors.print("qv reviews: nothing was built.", markup=False, highlight=False)
         return EXIT_BAD_INPUT
-    for warning in _unmatched_commentary(data_dir, year, registry, kinds, trusts, jobs):
-        errors.print(f"qv reviews: warning: {warning}", markup=False, highlight=False)
+    finally:
+        if executor is not None:
+            executor.close(abort=True)
+        if out_dir.is_dir():
+            cache.save(t.code for t in (plan.trusts if plan else []))
+
+
+def _build(
+    options: RunOptions,
+    console: Console,
+    errors: Console,
+    plan: _Plan,
+    jobs: list[Job],
+    started: str,
+    workers: Callable[[], JobExecutor],
+) -> int:
+    year_dir = plan.year_dir
+    snapshots = plan.out_dir / ".snapshots"
+    data = plan.data
     previous = read_manifest(year_dir)
+    identity = DocumentControl.from_region(plan.params.region)
+    request = plan.request
     identities = {
         j.key: replace(identity, marking=request.marking)
         for j in jobs
         if request is not None and request.marking and j.pack == REQUEST_PACK
     }
     jobs, version_notes = decide_jobs(
-        jobs, previous, year_dir, as_at, {j.key: identities.get(j.key, identity) for j in jobs}
+        jobs, previous, year_dir, plan.as_at, {j.key: identities.get(j.key, identity) for j in jobs}
     )
     skipped = {j.key for j in jobs if not options.force and is_up_to_date(j, previous.get(j.key))}
     due = [j for j in jobs if j.key not in skipped]
     results: dict[str, JobResult] = {key: JobResult(key=key, status="skipped") for key in skipped}
-
-    prepare = getattr(resolve(options.exporter), "prepare", None)
-    if due and prepare is not None:
-        prepare()  # shared caches built once here, not by every worker at once
-    by_key = {j.key: j for j in jobs}
-    with executor, RunProgress(console, len(jobs), len(skipped), options.progress_bar) as bar:
-        for result in executor.run(due):
-            results[result.key] = result
-            bar.advance(by_key[result.key], result)
-
+    stopped: RunStopped | None = None
+    if due:
+        try:
+            try:
+                snapshot = data.snapshot(snapshots)
+            except OSError as exc:
+                raise QvError(f"could not write the snapshot into {snapshots} ({exc})") from None
+            prepare = getattr(resolve(options.exporter), "prepare", None)
+            if prepare is not None:
+                prepare()  # shared caches built once here, not by every worker at once
+            executor = workers()
+            executor.config = replace(executor.config, snapshot=str(snapshot))
+            by_key = {j.key: j for j in jobs}
+            with RunProgress(console, len(jobs), len(skipped), options.progress_bar) as bar:
+                for result in executor.run(due):
+                    results[result.key] = result
+                    bar.advance(by_key[result.key], result)
+        except RunStopped as exc:
+            workers().close(abort=True)
+            stopped = exc
+    for job in due:
+        if job.key not in results:
+            reason = f"not built: the run was stopped by {stopped}" if stopped else "not built"
+            results[job.key] = JobResult(key=job.key, status="cancelled", error=reason)
+            remove_partial_files(job.written_paths())
     versions = {
         j.key: list((previous.get(j.key) or {}).get("versions", []))
         if results[j.key].status != "skipped"
         else None
         for j in jobs
     }
-    pdfs = _print_pdfs(jobs, results, errors) if options.pdf else {}
+    pdfs = _print_pdfs(jobs, results, errors) if options.pdf and not stopped else {}
     for job in jobs:  # a PDF of an earlier build would contradict the pack beside it
         if results[job.key].status == "built" and job.key not in pdfs:
             job.output.with_suffix(".pdf").unlink(missing_ok=True)
@@ -525,7 +947,43 @@ def _run(options: RunOptions, project: Project, errors: Console) -> int:
                 results[job.key] = replace(
                     result, status="failed", error=f"could not keep the final version: {exc}"
                 )
-    inputs = {"data_files": data_files(ds.root, ds.files), "snapshot": snapshot.name}
+    with _deferred_signals() as late:
+        if stopped or any(r.status in NOT_BUILT for r in results.values()):
+            _remove_temp_files(year_dir)
+        _record(options, plan, jobs, results, previous, started, versions, pdfs)
+    stopped = stopped or late.stopped
+    table = summary_table([(j, results[j.key]) for j in jobs if j.key not in skipped], year_dir)
+    if table.row_count:
+        console.print(table)
+    for note in version_notes:
+        console.print(f"note: {note}", markup=False, highlight=False)
+    failed = [j.key for j in jobs if results[j.key].status == "failed"]
+    cancelled = [j.key for j in jobs if results[j.key].status == "cancelled"]
+    built = len(jobs) - len(skipped) - len(failed) - len(cancelled)
+    summary = f"{built} built, {len(failed)} failed, {len(skipped)} up to date"
+    if cancelled:
+        summary += f", {len(cancelled)} not built"
+    console.print(f"{summary}; index: {year_dir / 'index.html'}", markup=False, highlight=False)
+    if stopped:
+        errors.print(f"qv reviews: stopped by {stopped}", markup=False)
+        return 128 + stopped.signum
+    return EXIT_FAILED if failed else EXIT_OK
+
+
+def _record(
+    options: RunOptions,
+    plan: _Plan,
+    jobs: list[Job],
+    results: dict[str, JobResult],
+    previous: dict[str, dict[str, Any]],
+    started: str,
+    versions: dict[str, list[dict[str, Any]] | None],
+    pdfs: dict[str, Path],
+) -> None:
+    """Write ``manifest.json`` and ``index.html`` of the review year."""
+    data, year, year_dir, project = plan.data, plan.year, plan.year_dir, plan.project
+    info = data.describe()
+    inputs = {"data_files": data.files(), "snapshot": info["snapshot"]}
     commit = None if project.packaged else git_commit(project.root)
     entries = [
         entry_for(
@@ -537,11 +995,12 @@ def _run(options: RunOptions, project: Project, errors: Console) -> int:
             previous=previous.get(j.key),
             versions=versions[j.key],
             pdf=pdfs.get(j.key),
+            sha256=data.cache.sha256,
         )
         for j in jobs
     ]
-    selected_packs = {k.name for k in kinds}
-    selected_trusts = {t.code for t in trusts}
+    selected_packs = {k.name for k in plan.kinds}
+    selected_trusts = {t.code for t in plan.trusts}
     planned = {j.key for j in jobs}
     entries += [
         e
@@ -549,41 +1008,37 @@ def _run(options: RunOptions, project: Project, errors: Console) -> int:
         if key not in planned
         and not (e.get("pack") in selected_packs and e.get("trust") in selected_trusts | {None})
     ]
-    write_manifest(
-        year_dir,
-        entries,
-        run={
-            "started": started,
-            "finished": datetime.now(UTC).isoformat(timespec="seconds"),
-            "data_dir": project.display(data_dir),
-            "snapshot": snapshot.name,
-            "sources": published,
-            "review_year": year,
-            "as_at": as_at.isoformat(),
-            "engine": options.engine,
-            "qvlib_version": qvlib.__version__,
-            "git_commit": commit,
-        },
-    )
-    write_index(
-        year_dir,
-        entries,
-        review_year=year,
-        as_at=as_at,
-        region=params.region.region,
-        synthetic=synthetic,
-    )
-    console.print(summary_table([(j, results[j.key]) for j in jobs], year_dir))
-    for note in version_notes:
-        console.print(f"note: {note}", markup=False, highlight=False)
-    failed = [j.key for j in jobs if results[j.key].status == "failed"]
-    console.print(
-        f"{len(jobs) - len(skipped) - len(failed)} built, {len(failed)} failed, "
-        f"{len(skipped)} up to date; index: {year_dir / 'index.html'}",
-        markup=False,
-        highlight=False,
-    )
-    return EXIT_FAILED if failed else EXIT_OK
+    synthetic = bool(info["meta"].get("synthetic", False))
+    try:
+        write_manifest(
+            year_dir,
+            entries,
+            run={
+                "started": started,
+                "finished": datetime.now(UTC).isoformat(timespec="seconds"),
+                "data_dir": project.display(data.path),
+                "snapshot": info["snapshot"],
+                "sources": info["sources"],
+                "review_year": year,
+                "as_at": plan.as_at.isoformat(),
+                "engine": options.engine if not options.scheduler else f"{options.engine} on Dask",
+                "qvlib_version": qvlib.__version__,
+                "git_commit": commit,
+            },
+        )
+        write_index(
+            year_dir,
+            entries,
+            review_year=year,
+            as_at=plan.as_at,
+            region=plan.params.region.region,
+            synthetic=synthetic,
+        )
+    except OSError as exc:
+        raise QvError(
+            f"could not write the manifest and index into {year_dir} ({exc}); the packs "
+            "built are in place but unrecorded: the next run rebuilds them"
+        ) from None
 
 
 def describe(registry: Sequence[PackKind] | None = None, project: Project | None = None) -> str:

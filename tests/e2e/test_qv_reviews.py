@@ -138,23 +138,37 @@ def test_jobs_1_and_fresh_kernels_give_the_same_bytes(sample_build, tmp_path, qv
     reference = _outputs(sample_build)
     for path, data in built.items():
         assert data == reference[path], f"{path} differs between --jobs 2 and --jobs 1"
+
+
+def test_fresh_kernels_give_the_bytes_of_the_fork_engine_for_every_pack_kind(
+    sample_build, tmp_path, qv_cli
+):
+    # RHU has every kind of trust pack, briefs of both kinds included; then the region's.
     fresh = tmp_path / "fresh"
-    result = qv_cli(
-        "reviews",
-        "--out",
-        str(fresh),
-        "--engine",
-        "fresh",
-        "--trust",
-        "RHM",
-        "--pack",
+    for selection in (["--trust", "RHU"], ["--pack", "region-overview"]):
+        result = qv_cli("reviews", "--out", str(fresh), "--engine", "fresh", *selection)
+        assert result.returncode == 0, result.stderr
+
+    def files(out: Path) -> dict[str, bytes]:
+        # Executed notebooks record where they were written and the snapshot's path.
+        return {
+            str(p.relative_to(out / YEAR_DIR)): p.read_bytes().replace(str(out).encode(), b"OUT")
+            for p in sorted((out / YEAR_DIR).rglob("*"))
+            if p.suffix in {".html", ".zip", ".ipynb"} and p.name != "index.html"
+        }
+
+    built, reference = files(fresh), files(sample_build.parent)
+    kinds = {Path(path).stem.split("-R")[0] for path in built}
+    assert kinds == {
         "desktop-review-dashboard",
-        "--pack",
         "annual-review-pack",
-    )
-    assert result.returncode == 0, result.stderr
-    for path, data in _outputs(fresh / YEAR_DIR).items():
-        assert data == reference[path], f"{path} differs between warm and fresh kernels"
+        "cqc-response-bundle",
+        "triggered-visit-brief",
+        "learner-educator-visit-brief",
+        "region-overview",
+    }
+    for path, data in built.items():
+        assert data == reference[path], f"{path} differs between the fork and fresh engines"
 
 
 def test_changing_one_trusts_rows_rebuilds_only_that_trust(sample_build, tmp_path, qv_cli):

@@ -1,8 +1,8 @@
 """The runner: pack selection, notebook parameters, fingerprints, skipping, failures, records.
 
-Runs use tiny notebooks under tests/fixtures/notebooks, a stand-in dataset (a ``values.json``
-per data directory) and a plain nbconvert exporter, so they test the runner, not the packs.
-Tests that start kernels share one xdist group: they run one after another on one worker.
+Runs use the stand-ins of ``runner_fixtures`` (tiny notebooks, a fake dataset, a plain
+exporter), so they test the runner, not the packs.  Tests that run notebooks share one xdist
+group: they run one after another on one worker.
 """
 
 from __future__ import annotations
@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import hashlib
-import io
 import json
 import re
 import zipfile
@@ -18,18 +17,32 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from nbconvert import HTMLExporter
+from runner_fixtures import (
+    BRIEF,
+    BUNDLE,
+    ECHO,
+    FAILING,
+    FIXTURES,
+    REGION,
+    FakeTrust,
+    html_files,
+    kind,
+    make_project,
+    manifest,
+    options,
+    select_fixture_places,
+    set_values,
+    statuses,
+    temp_files,
+)
 
 from qvlib.commentary import DocumentControl
-from qvlib.datasets import Coverage
 from qvlib.errors import DataValidationError, NotebookParameterError, Problem, QvError
 from qvlib.project import find_project
-from qvlib.runner import PackKind, RunOptions, default_packs, describe, run_reviews
+from qvlib.runner import PackKind, default_packs, describe, run_reviews
 from qvlib.runner import run as run_module
-from qvlib.runner.engine import WorkerConfig, stable_cell_ids, write_atomic
-from qvlib.runner.executors import make_executor
+from qvlib.runner.engine import stable_cell_ids, write_atomic
 from qvlib.runner.plan import (
-    Job,
     TrustInput,
     is_up_to_date,
     job_fingerprint,
@@ -39,168 +52,13 @@ from qvlib.runner.plan import (
 from qvlib.runner.record import write_index
 from qvlib.runner.run import select_packs
 
-REPO = Path(__file__).resolve().parents[2]
-FIXTURES = REPO / "tests" / "fixtures" / "notebooks"
 kernels = pytest.mark.xdist_group("kernels")
-
-
-# --- stand-ins for qvlib.datasets and qvlib.packs -------------------------------------------
-
-
-class FakeTrust:
-    def __init__(self, code: str, value: int, places: list[str]):
-        self.code, self.value, self.places = code, value, places
-        self.name = f"Trust {code}"
-
-    def fingerprint(self) -> str:
-        return hashlib.sha256(f"{self.code}={self.value}".encode()).hexdigest()
-
-
-class FakeDataset:
-    meta = {"name": "fixture data", "synthetic": True}
-    coverage = Coverage(None, None, {})
-    files = ("values.json",)
-
-    def __init__(self, root: Path, document: dict):
-        self.root = root
-        self.values = document["values"]
-        self.places = document.get("places", {})
-        self.trust_codes = sorted(self.values)
-
-    def trust(self, code: str) -> FakeTrust:
-        return FakeTrust(code, self.values[code], self.places.get(code, []))
-
-    def write_snapshot(self, directory: Path) -> Path:
-        text = json.dumps(self.values, sort_keys=True)
-        path = Path(directory) / hashlib.sha256(text.encode()).hexdigest()[:12]
-        path.mkdir(parents=True, exist_ok=True)
-        (path / "values.json").write_text(text)
-        return path
-
-
-def select_fixture_places(trust: FakeTrust, region, review_year: str, as_at) -> list[dict]:
-    return [
-        {"slug": slug, "site": f"Site {slug}", "specialty": "Surgery", "title": slug}
-        for slug in trust.places
-    ]
-
-
-def zip_finalizer(nb, html: str, job: Job) -> list[Path]:
-    """A finalize hook like the CQC bundle's: the pack is a zip holding the summary page."""
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
-        archive.writestr(zipfile.ZipInfo("summary.html", (2025, 1, 1, 0, 0, 0)), html)
-        archive.writestr(zipfile.ZipInfo("cells.txt", (2025, 1, 1, 0, 0, 0)), str(len(nb.cells)))
-    write_atomic(job.output, buffer.getvalue())
-    return [job.output]
-
-
-class PlainExporter:
-    """What PackExporter does, minus the template: the notebook's outputs as HTML."""
-
-    def __init__(self):
-        self.exporter = HTMLExporter(template_name="basic", exclude_input=True)
-
-    def render(
-        self,
-        nb,
-        *,
-        title,
-        trust_code,
-        trust_name,
-        review_year,
-        as_at,
-        provenance,
-        synthetic,
-        document,
-    ):
-        body, _ = self.exporter.from_notebook_node(nb)
-        heading = (
-            f"{title} {trust_code} {trust_name} {review_year} {as_at} {provenance} {document.state}"
-        )
-        return f"<h1>{heading}</h1>{body}"
-
-
-EXPORTER = f"{PlainExporter.__module__}:PlainExporter"
-
-
-def kind(name: str, scope: str = "trust", **extra) -> PackKind:
-    return PackKind(
-        name=name, notebook=FIXTURES / f"{name}.ipynb", title=name.title(), scope=scope, **extra
-    )
-
-
-ECHO, LEAKY, FAILING = kind("echo"), kind("leaky"), kind("failing")
-BRIEF = kind(
-    "brief", "environment", output="{pack}-{slug}.html", select_environments=select_fixture_places
-)
-REGION = kind("region", "region")
-BUNDLE = PackKind(
-    name="bundle",
-    notebook=FIXTURES / "echo.ipynb",
-    title="Bundle",
-    output="{pack}.zip",
-    finalize=f"{__name__}:zip_finalizer",
-)
+pytestmark = pytest.mark.timeout(300)
 
 
 @pytest.fixture
 def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, Path]:
-    """Parameters for trusts AAA, BBB, CCC, a data directory, and an output directory."""
-    params = tmp_path / "parameters"
-    (params / "trusts").mkdir(parents=True)
-    (params / "region.yaml").write_text((REPO / "parameters" / "region.yaml").read_text())
-    for code in ("AAA", "BBB", "CCC"):
-        (params / "trusts" / f"{code}.yaml").write_text(
-            f"code: {code}\nname: {code} Hospitals NHS Trust\ntype: acute\nicb: Test ICB\n"
-            "sites: [Main site]\n"
-        )
-    data = tmp_path / "data"
-    data.mkdir()
-    set_values(data, {"AAA": 1, "BBB": 2, "CCC": 3}, {"AAA": ["r2", "r1"]})
-    monkeypatch.setattr(
-        run_module,
-        "load_dataset",
-        lambda path, params: FakeDataset(path, json.loads((path / "values.json").read_text())),
-    )
-    # Other work may edit qvlib while a test runs; these tests are about data and notebooks.
-    monkeypatch.setattr(run_module, "code_fingerprint", lambda: "fixed")
-    return {"params": params, "data": data, "out": tmp_path / "out"}
-
-
-def set_values(data: Path, values: dict, places: dict | None = None) -> None:
-    (data / "values.json").write_text(json.dumps({"values": values, "places": places or {}}))
-
-
-def options(project, registry, **overrides) -> RunOptions:
-    settings = dict(
-        data_dir=project["data"],
-        out_dir=project["out"],
-        registry=registry,
-        jobs=1,
-        project=find_project(project["params"].parent),
-        exporter=EXPORTER,
-        prewarm=("pandas",),
-        progress_bar=False,
-    )
-    settings.update(overrides)
-    return RunOptions(**settings)
-
-
-def manifest(project) -> dict:
-    return json.loads((project["out"] / "2025-26" / "manifest.json").read_text())
-
-
-def statuses(project) -> dict[str, str]:
-    return {e["key"]: e["status"] for e in manifest(project)["outputs"]}
-
-
-def html_files(root: Path) -> dict[str, bytes]:
-    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*.html"))}
-
-
-def temp_files(root: Path) -> list[Path]:
-    return [p for p in root.rglob(".*") if ".tmp" in p.name]
+    return make_project(tmp_path, monkeypatch)
 
 
 # --- checks made before anything runs ---------------------------------------------------------
@@ -283,17 +141,11 @@ def test_registry_names_are_the_documented_pack_names():
     assert by_name["region-overview"].scope == "region"
 
 
-def test_scheduler_fails_with_install_hint():
-    with pytest.raises(QvError, match="install the 'dask' extra"):
-        make_executor(2, WorkerConfig(), scheduler="tcp://10.0.0.1:8786")
-
-
 @pytest.mark.parametrize(
     ("overrides", "message"),
     [
         ({"year": "2025-26"}, "YYYY/YY"),
         ({"trusts": ["ZZZ"]}, "unknown trust(s) ['ZZZ']"),
-        ({"scheduler": "tcp://x:1"}, "dask"),
         ({"jobs": 0}, "--jobs 0"),
     ],
 )
@@ -344,8 +196,7 @@ FINGERPRINT_INPUTS = dict(
     data_fingerprint="d",
     pack="echo",
     environment=None,
-    review_year="2025/26",
-    as_at="2026-03-31",
+    injected={"review_year": "2025/26", "as_at": "2026-03-31", "data": "/out/.snapshots/abc"},
 )
 
 
@@ -358,13 +209,22 @@ FINGERPRINT_INPUTS = dict(
         ("data_fingerprint", "d2"),
         ("pack", "other"),
         ("environment", "site-r1"),
-        ("review_year", "2026/27"),
+        ("injected", {"review_year": "2026/27", "as_at": "2026-03-31", "data": "/s/abc"}),
+        ("injected", {"review_year": "2025/26", "as_at": "2025-10-01", "data": "/s/abc"}),
+        ("commentary_sha256", "e"),
     ],
 )
 def test_fingerprint_changes_with_each_input(field, value):
     base = job_fingerprint(**FINGERPRINT_INPUTS)
     assert job_fingerprint(**FINGERPRINT_INPUTS) == base
     assert job_fingerprint(**{**FINGERPRINT_INPUTS, field: value}) != base
+
+
+def test_fingerprint_ignores_where_the_snapshot_lives():
+    moved = {**FINGERPRINT_INPUTS["injected"], "data": "/elsewhere/.snapshots/abc"}
+    assert job_fingerprint(**{**FINGERPRINT_INPUTS, "injected": moved}) == job_fingerprint(
+        **FINGERPRINT_INPUTS
+    )
 
 
 def _places(*slugs: str) -> list[dict]:
@@ -381,10 +241,8 @@ def plan(tmp_path, kinds=(ECHO, BRIEF, REGION)):
         trusts,
         region_name="Wessex",
         region_parameters={"r": 1},
-        review_year="2025/26",
-        as_at="2026-03-31",
+        injected={"review_year": "2025/26", "as_at": "2026-03-31", "data": str(tmp_path / "snap")},
         year_dir=tmp_path / "2025-26",
-        snapshot=tmp_path / "snap",
         code_sha256="c",
         provenance={"dataset": "x"},
         synthetic=True,
@@ -609,47 +467,6 @@ def test_failing_trust_skip_and_rebuild_only_what_changed(project, capsys):
 
 
 @kernels
-def test_warm_kernel_in_any_order_gives_the_bytes_of_fresh_kernels(project, tmp_path):
-    two = {"trusts": ["AAA", "BBB"]}
-    warm = options(project, [LEAKY, ECHO], out_dir=tmp_path / "warm", **two)
-    fresh = options(project, [ECHO, LEAKY], out_dir=tmp_path / "fresh", engine="fresh", **two)
-    assert run_reviews(warm) == 0
-    assert run_reviews(fresh) == 0
-    warm_html, fresh_html = html_files(tmp_path / "warm"), html_files(tmp_path / "fresh")
-    assert len(warm_html) == 5
-    assert warm_html == fresh_html
-    echo = warm_html["2025-26/BBB/echo.html"].decode()
-    # The leaky notebook ran before it on the same kernel and changed all of this.
-    assert "leaks [] cwd notebooks env None" in echo and "max_rows 60" in echo
-    assert "UserWarning: echo warning" in echo
-
-
-@kernels
-def test_warm_kernel_runs_qvlib_setup_again_and_resets_altair(project, tmp_path):
-    # qvlib.charts is imported during the warm-up; a notebook importing it must still get its
-    # theme and renderer, and a notebook that does not must see altair's defaults.
-    warm = options(
-        project,
-        [kind("charted"), kind("probe")],
-        trusts=["AAA", "BBB"],
-        prewarm=("altair", "qvlib.charts"),
-    )
-    assert run_reviews(warm) == 0
-    year = project["out"] / "2025-26"
-    states = {
-        (trust, name): re.search(
-            r"altair_state=(\w+)/(\w+)", (year / trust / f"{name}.html").read_text()
-        )
-        for trust in ("AAA", "BBB")
-        for name in ("charted", "probe")
-    }
-    states = {key: match.groups() for key, match in states.items()}
-    # The second charted notebook ran after the first on the same kernel: same set-up.
-    assert states["AAA", "charted"] == states["BBB", "charted"] != ("default", "default")
-    assert states["AAA", "probe"] == states["BBB", "probe"] == ("default", "default")
-
-
-@kernels
 def test_one_worker_and_two_workers_build_the_same_bytes(project, tmp_path):
     assert run_reviews(options(project, [ECHO], out_dir=tmp_path / "one", jobs=1)) == 0
     assert run_reviews(options(project, [ECHO], out_dir=tmp_path / "two", jobs=2)) == 0
@@ -664,3 +481,20 @@ def test_one_worker_and_two_workers_build_the_same_bytes(project, tmp_path):
     executed = [tmp_path / d / "2025-26/CCC/executed/echo.ipynb" for d in ("one", "two")]
     ids = [[c["id"] for c in nbformat.read(p, as_version=4).cells] for p in executed]
     assert ids[0] == ids[1]
+
+
+@kernels
+def test_a_job_whose_files_cannot_be_written_fails_alone_and_the_run_is_recorded(project):
+    set_values(project["data"], {"AAA": 1, "BBB": 2}, {"AAA": ["r1", "r9"]})
+    blocked = project["out"] / "2025-26" / "AAA" / "brief-r9.html"
+    blocked.mkdir(parents=True)  # a folder where the pack's file should go
+    assert run_reviews(options(project, [ECHO, BRIEF], jobs=2)) == 1
+    found = {e["key"]: e for e in manifest(project)["outputs"]}
+    assert found["AAA/brief-r9"]["status"] == "failed"
+    assert "Is a directory" in found["AAA/brief-r9"]["error"]
+    assert {k: e["status"] for k, e in found.items() if k != "AAA/brief-r9"} == {
+        "AAA/echo": "built",
+        "BBB/echo": "built",
+        "AAA/brief-r1": "built",
+    }
+    assert "Is a directory" in (project["out"] / "2025-26" / "index.html").read_text()
