@@ -14,11 +14,12 @@ import multiprocessing
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from jupyter_client.session import Session
 
-from qvlib.runner.plan import Job
+if TYPE_CHECKING:  # the floor's processes import pandas only once their kernel exists
+    from qvlib.runner.plan import Job
 
 
 class _DirectSession(Session):
@@ -78,8 +79,10 @@ def _run_share(jobs: Sequence[Job], snapshot: str, import_path: list[str]) -> No
             trust_code=job.trust_code or "",
             trust_name=job.trust_name,
             review_year=job.review_year,
+            as_at=job.as_at,
             provenance=job.provenance,
             synthetic=job.synthetic,
+            document=job.document,
         )
         write_atomic(job.executed, nbformat.writes(nb))
         if job.kind.finalize is None:

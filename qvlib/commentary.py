@@ -547,6 +547,10 @@ class CommentaryOutput:
             "sections": [{"heading": h, "html": body} for h, body in self.sections],
         }
 
+    def __repr__(self) -> str:
+        label = self.path.name if self.path else "none"
+        return f"<CommentaryOutput {label}: {len(self.sections)} section(s)>"
+
     def _repr_mimebundle_(self, include=None, exclude=None) -> dict[str, Any]:
         if not self.sections:
             readable = "<p><em>No commentary for this pack.</em></p>"
@@ -557,7 +561,8 @@ class CommentaryOutput:
             f'<details class="qv-commentary-source"><summary>Commentary ({label}): placed '
             f"in the pack under the matching headings</summary>{readable}</details>"
         )
-        return {MIMETYPE: self.payload(), "text/html": readable}
+        # text/plain too: IPython would otherwise add the default repr, a memory address.
+        return {MIMETYPE: self.payload(), "text/html": readable, "text/plain": repr(self)}
 
 
 def attach(source: Any, path: str | Path | None) -> CommentaryOutput:

@@ -210,6 +210,9 @@ def test_the_sample_commentary_fits_its_packs_and_quotes_the_review(review):
     bundle = shown._repr_mimebundle_()
     assert bundle[commentary.MIMETYPE]["sign_off"]["status"] == "final"
     assert "Executive summary" in bundle["text/html"]
+    # Plain text of its own: a memory address would make every executed notebook differ.
+    assert bundle["text/plain"] == "<CommentaryOutput annual-review-pack.md: 4 section(s)>"
+    assert bundle["text/plain"] == repr(shown)
 
 
 # --------------------------------------------------------------------------- placing in a pack
