@@ -8,6 +8,7 @@ value and what is allowed.
 from __future__ import annotations
 
 import datetime as dt
+import os
 import re
 from functools import cached_property, lru_cache
 from pathlib import Path
@@ -16,7 +17,7 @@ from typing import Annotated, Literal, TypeVar
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from qvlib.errors import ConfigError
+from qvlib.errors import ConfigError, QvError
 from qvlib.project import current_project
 
 _M = TypeVar("_M", bound=BaseModel)
@@ -181,6 +182,10 @@ class UtilisationBand(_Strict):
     severity: Severity
 
 
+#: CQC ratings as qv writes them (lower case), best first; the schemas check data against them.
+CQC_RATINGS = ["outstanding", "good", "requires improvement", "inadequate", "not rated"]
+
+
 class HeadlineSettings(_Strict):
     """What makes a headline finding, and how serious it is."""
 
@@ -192,8 +197,6 @@ class HeadlineSettings(_Strict):
     @field_validator("cqc_severity")
     @classmethod
     def _every_rating(cls, value: dict[str, Severity]) -> dict[str, Severity]:
-        from qvlib.schemas import CQC_RATINGS
-
         missing = [r for r in CQC_RATINGS if r not in value]
         unknown = [r for r in value if r not in CQC_RATINGS]
         if missing or unknown:
@@ -483,6 +486,126 @@ def check_review_year(value: str) -> str:
     return str(value)
 
 
+def review_year_bounds(year: str) -> tuple[dt.date, dt.date]:
+    """First and last day of a financial year written ``YYYY/YY`` (1 April to 31 March).
+
+    >>> review_year_bounds("2025/26")
+    (datetime.date(2025, 4, 1), datetime.date(2026, 3, 31))
+    """
+    start = int(check_review_year(year)[:4])
+    return dt.date(start, 4, 1), dt.date(start + 1, 3, 31)
+
+
+def default_as_at(review_year: str, today: dt.date) -> dt.date:
+    """The as-at date when none is given.
+
+    Returns
+    -------
+    datetime.date
+        The review year's last day once it has ended, else ``today``.
+
+    Examples
+    --------
+    >>> default_as_at("2025/26", dt.date(2026, 11, 30))
+    datetime.date(2026, 3, 31)
+    >>> default_as_at("2026/27", dt.date(2026, 11, 30))
+    datetime.date(2026, 11, 30)
+    """
+    end = review_year_bounds(review_year)[1]
+    return end if today > end else today
+
+
+def parse_as_at(value: str | dt.date | None, review_year: str, today: dt.date) -> dt.date:
+    """The as-at date of a review: ``value`` (``YYYY-MM-DD``) or the default.
+
+    The default is ``today``, or the review year's last day once that year has ended.
+
+    Raises
+    ------
+    QvError
+        If ``value`` is not a date written ``YYYY-MM-DD``.
+
+    Examples
+    --------
+    >>> today = dt.date(2026, 11, 30)
+    >>> parse_as_at("", "2025/26", today), parse_as_at("2025-10-14", "2025/26", today)
+    (datetime.date(2026, 3, 31), datetime.date(2025, 10, 14))
+    """
+    if value in (None, ""):
+        return default_as_at(review_year, today)
+    if isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(str(value))
+    except ValueError:
+        raise QvError(f"as-at date {value!r} is not a date written YYYY-MM-DD") from None
+
+
+def check_coverage(
+    start: dt.date | None, end: dt.date | None, review_year: str, as_at: dt.date
+) -> list[str]:
+    """Check a review year and as-at date against the data's period.
+
+    Parameters
+    ----------
+    start, end
+        The data's period (:class:`qvlib.datasets.Coverage`); ``None`` when unknown.
+    review_year, as_at
+        The review asked for.
+
+    Returns
+    -------
+    list of str
+        Warnings when the data covers the review only partly (a pack shows them too).
+
+    Raises
+    ------
+    QvError
+        When the data has nothing for the review: the review year lies outside the data's
+        period, or the as-at date is before the data begins.  The message names the period.
+
+    Examples
+    --------
+    >>> start, end = dt.date(2022, 4, 1), dt.date(2026, 3, 31)
+    >>> warnings = check_coverage(start, end, "2025/26", dt.date(2026, 10, 14))
+    >>> print(warnings[0])
+    The data ends on 31 Mar 2026, before the as-at date 14 Oct 2026: ...
+    >>> check_coverage(start, end, "2099/00", dt.date(2026, 10, 14))
+    Traceback (most recent call last):
+    ...
+    qvlib.errors.QvError: review year 2099/00 is outside the data's period ...
+    """
+    from qvlib import display
+
+    if start is None or end is None:
+        return []
+    year_start, year_end = review_year_bounds(review_year)
+    period = f"{display.fmt_date(start)} to {display.fmt_date(end)}"
+    if year_end < start or year_start > end:
+        raise QvError(
+            f"review year {review_year} is outside the data's period ({period}); choose a "
+            "review year the data covers"
+        )
+    if as_at < start:
+        raise QvError(f"as-at date {display.fmt_date(as_at)} is before the data begins ({period})")
+    warnings = []
+    if year_start < start or year_end > end:
+        warnings.append(
+            f"The data covers review year {review_year} only partly: it runs from {period}."
+        )
+    if as_at > end:
+        warnings.append(
+            f"The data ends on {display.fmt_date(end)}, before the as-at date "
+            f"{display.fmt_date(as_at)}: anything after the data's end is not shown."
+        )
+    return warnings
+
+
+#: libyaml's safe loader where PyYAML was built with it (a tenth of the pure-Python time: every
+#: run reads a file per trust), else PyYAML's own; both read the same safe subset of YAML.
+_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 def _read_yaml(path: Path) -> dict:
     try:
         text = path.read_text(encoding="utf-8")
@@ -491,7 +614,7 @@ def _read_yaml(path: Path) -> dict:
     except (IsADirectoryError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{path}: cannot be read as a UTF-8 YAML file ({exc})") from None
     try:
-        data = yaml.safe_load(text)
+        data = yaml.load(text, Loader=_YAML_LOADER)
     except yaml.YAMLError as exc:
         raise ConfigError(f"{path}: is not valid YAML: {exc}") from None
     if not isinstance(data, dict):
@@ -657,6 +780,31 @@ def default_parameters() -> Parameters:
     'acute'
     """
     return _parameters_of(current_project().parameters_dir)
+
+
+#: The environment variable naming the data directory (over ``data_dir`` in region.yaml).
+ENV_DATA = "QV_DATA"
+
+
+def default_data_dir() -> tuple[Path, str]:
+    """The data directory used when none is given, and where that choice comes from.
+
+    ``QV_DATA`` when set (a relative path is taken from the current folder, as in a shell),
+    else ``data_dir`` in the project's ``parameters/region.yaml`` (relative to the project
+    folder).  ``qv validate``, ``qv reviews`` and :func:`load` all use this.
+
+    Examples
+    --------
+    >>> path, source = default_data_dir()
+    >>> path.relative_to(current_project().root).as_posix(), source
+    ('data/sample', 'data_dir in parameters/region.yaml')
+    """
+    project = current_project()
+    from_env = os.environ.get(ENV_DATA)
+    if from_env:
+        return Path(from_env).expanduser().resolve(), ENV_DATA
+    where = project.display(project.parameters_dir / "region.yaml")
+    return project.path(default_parameters().region.data_dir), f"data_dir in {where}"
 
 
 @lru_cache(maxsize=4)

@@ -33,7 +33,7 @@ import pandas as pd
 import yaml
 
 from qvlib import sources
-from qvlib.config import Parameters, default_parameters
+from qvlib.config import ENV_DATA, Parameters, default_data_dir, default_parameters
 from qvlib.errors import DataValidationError, Problem, QvError, format_problems
 from qvlib.loaders import dataset_file, latest_date, read_dataset
 from qvlib.metrics.benchmarks import RegionBenchmarks, calc_region_benchmarks
@@ -43,7 +43,6 @@ from qvlib.schemas import DATASETS, TRUST_COLUMN
 logger = logging.getLogger(__name__)
 
 #: Environment variable naming the data directory (wins over ``data_dir`` in region.yaml).
-ENV_DATA = "QV_DATA"
 META_FILE = "dataset.yaml"
 SNAPSHOT_META = "meta.json"
 SNAPSHOT_FORMAT = 1
@@ -403,27 +402,6 @@ class Dataset:
         return target
 
 
-def default_data_dir() -> tuple[Path, str]:
-    """The data directory used when none is given, and where that choice comes from.
-
-    ``QV_DATA`` when set (a relative path is taken from the current folder, as in a shell),
-    else ``data_dir`` in the project's ``parameters/region.yaml`` (relative to the project
-    folder).  ``qv validate``, ``qv reviews`` and :func:`load` all use this.
-
-    Examples
-    --------
-    >>> path, source = default_data_dir()
-    >>> path.relative_to(current_project().root).as_posix(), source
-    ('data/sample', 'data_dir in parameters/region.yaml')
-    """
-    project = current_project()
-    from_env = os.environ.get(ENV_DATA)
-    if from_env:
-        return Path(from_env).expanduser().resolve(), ENV_DATA
-    where = project.display(project.parameters_dir / "region.yaml")
-    return project.path(default_parameters().region.data_dir), f"data_dir in {where}"
-
-
 def load(path: str | Path | None = None, *, params: Parameters | None = None) -> Dataset:
     """Load and validate every dataset under ``path`` (or read a snapshot written by qv).
 
@@ -762,6 +740,7 @@ def _read_parquet(path: Path) -> pd.DataFrame:
 __all__ = [
     "Dataset",
     "TrustData",
+    "ENV_DATA",
     "default_data_dir",
     "load",
     "load_snapshot",

@@ -28,7 +28,13 @@ import numpy as np
 import pandas as pd
 
 from qvlib import display, metrics
-from qvlib.config import RegionConfig, check_review_year, load_region_cached
+from qvlib.config import (
+    RegionConfig,
+    check_coverage,
+    check_review_year,
+    load_region_cached,
+    parse_as_at,
+)
 from qvlib.datasets import Dataset, TrustData, load
 from qvlib.errors import QvError
 from qvlib.metrics import asat
@@ -65,90 +71,6 @@ class Value:
 
     def __str__(self) -> str:
         return display.fmt(self.value, self.kind)
-
-
-def parse_as_at(value: str | dt.date | None, review_year: str, today: dt.date) -> dt.date:
-    """The as-at date of a review: ``value`` (``YYYY-MM-DD``) or the default.
-
-    The default is ``today``, or the review year's last day once that year has ended.
-
-    Raises
-    ------
-    QvError
-        If ``value`` is not a date written ``YYYY-MM-DD``.
-
-    Examples
-    --------
-    >>> today = dt.date(2026, 11, 30)
-    >>> parse_as_at("", "2025/26", today), parse_as_at("2025-10-14", "2025/26", today)
-    (datetime.date(2026, 3, 31), datetime.date(2025, 10, 14))
-    """
-    if value in (None, ""):
-        return asat.default_as_at(review_year, today)
-    if isinstance(value, dt.date):
-        return value
-    try:
-        return dt.date.fromisoformat(str(value))
-    except ValueError:
-        raise QvError(f"as-at date {value!r} is not a date written YYYY-MM-DD") from None
-
-
-def check_coverage(
-    start: dt.date | None, end: dt.date | None, review_year: str, as_at: dt.date
-) -> list[str]:
-    """Check a review year and as-at date against the data's period.
-
-    Parameters
-    ----------
-    start, end
-        The data's period (:class:`qvlib.datasets.Coverage`); ``None`` when unknown.
-    review_year, as_at
-        The review asked for.
-
-    Returns
-    -------
-    list of str
-        Warnings when the data covers the review only partly (a pack shows them too).
-
-    Raises
-    ------
-    QvError
-        When the data has nothing for the review: the review year lies outside the data's
-        period, or the as-at date is before the data begins.  The message names the period.
-
-    Examples
-    --------
-    >>> start, end = dt.date(2022, 4, 1), dt.date(2026, 3, 31)
-    >>> warnings = check_coverage(start, end, "2025/26", dt.date(2026, 10, 14))
-    >>> print(warnings[0])
-    The data ends on 31 Mar 2026, before the as-at date 14 Oct 2026: ...
-    >>> check_coverage(start, end, "2099/00", dt.date(2026, 10, 14))
-    Traceback (most recent call last):
-    ...
-    qvlib.errors.QvError: review year 2099/00 is outside the data's period ...
-    """
-    if start is None or end is None:
-        return []
-    year_start, year_end = (d.date() for d in fy_bounds(review_year))
-    period = f"{display.fmt_date(start)} to {display.fmt_date(end)}"
-    if year_end < start or year_start > end:
-        raise QvError(
-            f"review year {review_year} is outside the data's period ({period}); choose a "
-            "review year the data covers"
-        )
-    if as_at < start:
-        raise QvError(f"as-at date {display.fmt_date(as_at)} is before the data begins ({period})")
-    warnings = []
-    if year_start < start or year_end > end:
-        warnings.append(
-            f"The data covers review year {review_year} only partly: it runs from {period}."
-        )
-    if as_at > end:
-        warnings.append(
-            f"The data ends on {display.fmt_date(end)}, before the as-at date "
-            f"{display.fmt_date(as_at)}: anything after the data's end is not shown."
-        )
-    return warnings
 
 
 @dataclass

@@ -31,6 +31,8 @@ from typing import NamedTuple
 import pandera.pandas as pa
 from pandera.typing.pandas import Series
 
+from qvlib.config import CQC_RATINGS
+
 TRUST_TYPES = ["acute", "mental health", "community", "ambulance"]
 PROFESSION_GROUPS = [
     "medical",
@@ -69,7 +71,6 @@ FFT_SETTINGS = [
 ]
 FFT_ANSWERS = ["very_good", "good", "neither", "poor", "very_poor", "dont_know"]
 CQC_KEY_QUESTIONS = ["safe", "effective", "caring", "responsive", "well-led", "overall"]
-CQC_RATINGS = ["outstanding", "good", "requires improvement", "inadequate", "not rated"]
 
 #: A risk id that can name a file: letters, digits, ".", "_" and "-", from a letter or digit.
 RISK_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]*$"

@@ -7,13 +7,13 @@ from collections.abc import Iterable
 
 import pandas as pd
 
-from qvlib.config import check_review_year
+from qvlib.config import review_year_bounds
 
 
 def fy_bounds(year: str) -> tuple[pd.Timestamp, pd.Timestamp]:
     """First and last day of a financial year written ``YYYY/YY`` (1 April to 31 March)."""
-    start = int(check_review_year(year)[:4])
-    return pd.Timestamp(start, 4, 1), pd.Timestamp(start + 1, 3, 31)
+    start, end = review_year_bounds(year)
+    return pd.Timestamp(start), pd.Timestamp(end)
 
 
 def fy_of(date: pd.Timestamp | dt.date) -> str:

@@ -479,22 +479,3 @@ def known_at(tables: Mapping[str, pd.DataFrame], as_at: dt.date, region: RegionC
             drop=True
         )
     return Known(as_at=as_at, tables=cut, notes=notes)
-
-
-def default_as_at(review_year: str, today: dt.date) -> dt.date:
-    """The as-at date when none is given.
-
-    Returns
-    -------
-    datetime.date
-        The review year's last day once it has ended, else ``today``.
-
-    Examples
-    --------
-    >>> default_as_at("2025/26", dt.date(2026, 11, 30))
-    datetime.date(2026, 3, 31)
-    >>> default_as_at("2026/27", dt.date(2026, 11, 30))
-    datetime.date(2026, 11, 30)
-    """
-    end = fy_bounds(review_year)[1].date()
-    return end if today > end else today

@@ -112,8 +112,7 @@ def code_fingerprint(
     return sha256_json(
         {
             "qvlib": [
-                [p.relative_to(package_dir).as_posix(), sha256(p)]
-                for p in tree_files(package_dir)
+                [p.relative_to(package_dir).as_posix(), sha256(p)] for p in tree_files(package_dir)
             ],
             "libraries": libraries_fingerprint(package_dir.parent / LOCK_FILE, sha256),
         }

@@ -57,9 +57,16 @@ from qvlib.commentary import (
     pack_headings,
     read_commentary,
 )
-from qvlib.config import Parameters, RegionConfig, check_review_year, load_parameters
+from qvlib.config import (
+    Parameters,
+    RegionConfig,
+    check_coverage,
+    check_review_year,
+    default_data_dir,
+    load_parameters,
+    parse_as_at,
+)
 from qvlib.errors import DataValidationError, QvError
-from qvlib.findings import REGION_VALUE_DOCS, VALUE_DOCS, value_key, value_names
 from qvlib.printing import chromium_path, print_pdfs
 from qvlib.project import Project, find_project
 from qvlib.runner.engine import (
@@ -93,8 +100,6 @@ from qvlib.runner.record import (
 from qvlib.runner.registry import INJECTED, SNAPSHOT_PARAMETER, PackKind, default_packs, resolve
 from qvlib.runner.report import RunProgress, summary_table
 from qvlib.runner.versions import decide_jobs, freeze
-from qvlib.schemas import NTS_OUTCOMES
-from qvlib.sources import describe_sources, known_at
 
 log = logging.getLogger(__name__)
 
@@ -118,7 +123,7 @@ class RunOptions:
     The first twelve fields are the command-line options.  ``project`` defaults to
     :func:`qvlib.project.find_project`'s; relative ``data_dir`` and ``out_dir`` are
     taken from it (the CLI passes absolute paths).  ``data_dir`` defaults to
-    :func:`qvlib.datasets.default_data_dir`, ``out_dir`` to the project's ``outputs/``.  The
+    :func:`qvlib.config.default_data_dir`, ``out_dir`` to the project's ``outputs/``.  The
     rest are for programmatic use (tests, benchmarks): another pack registry (default: the
     project's :func:`~qvlib.runner.registry.default_packs`), HTML exporter (an import reference
     to a class with ``render(nb, *, title, trust_code, trust_name, review_year, as_at,
@@ -509,6 +514,8 @@ def _commentary_lookup(
         notes = read_commentary(path)
         if kind.name not in headings:
             headings[kind.name] = pack_headings(kind.notebook)
+        from qvlib.findings import value_names
+
         names = value_names(region, overview=kind.scope == "region")
         check_commentary(notes, headings[kind.name], names, pack=kind.name)
         return notes
@@ -704,8 +711,6 @@ def _plan(
     QvError
         Bad parameters, options, notebooks or data.
     """
-    from qvlib.reviews import parse_as_at
-
     params = load_parameters(project.parameters_dir)
     year = _review_year(options, params)
     registry = default_packs(project) if options.registry is None else options.registry
@@ -722,8 +727,6 @@ def _plan(
     if options.data_dir:
         data_dir, source = project.path(options.data_dir), "--data"
     else:
-        from qvlib.datasets import default_data_dir
-
         data_dir, source = default_data_dir()
     as_at = parse_as_at(options.as_at, year, date.today())
     code_sha = code_fingerprint(sha256=cache.sha256)
@@ -771,12 +774,17 @@ def _jobs(options: RunOptions, plan: _Plan) -> list[Job]:
     """
     info = plan.data.describe()
     meta, region = info["meta"], plan.params.region
+    publications = None
+    if info["sources"]:  # national files read as published (none in qv's own layout)
+        from qvlib.sources import describe_sources, known_at
+
+        publications = describe_sources(known_at(info["sources"], plan.as_at, region))
     start, end = plan.data.coverage()
     provenance = {
         "as at": display.fmt_date(plan.as_at),
         "dataset": meta.get("name", plan.data.path.name),
         "data period": _period_text(start, end, plan.as_at),
-        "national publications": describe_sources(known_at(info["sources"], plan.as_at, region)),
+        "national publications": publications,
         "software": f"qv {qvlib.__version__}",
     }
     snapshot = plan.out_dir / ".snapshots" / info["snapshot"]
@@ -815,8 +823,6 @@ def planned_jobs(options: RunOptions) -> list[Job]:
 
 
 def _run(options: RunOptions, project: Project, errors: Console) -> int:
-    from qvlib.reviews import check_coverage
-
     console = Console()
     if not console.is_terminal:
         console = Console(width=160)  # a CI log: keep each summary row on one line
@@ -1078,6 +1084,8 @@ def describe(registry: Sequence[PackKind] | None = None, project: Project | None
         lines.append(f"      commentary sections (## Heading): {'; '.join(sections)}")
     if params is not None:
         lines += ["", f"Figures commentary may quote ({{{{ name }}}}; {COMMENTARY_LAYOUT}):"]
+        from qvlib.findings import REGION_VALUE_DOCS, VALUE_DOCS
+
         lines += _figure_lines("trust packs and briefs", VALUE_DOCS, params.region)
         lines += _figure_lines("the region overview", REGION_VALUE_DOCS, params.region)
     return "\n".join(lines)
@@ -1091,6 +1099,9 @@ def _figure_lines(what: str, docs: dict[str, str], region: RegionConfig) -> list
     lines = [f"  {what}:"]
     for name, description in docs.items():
         lines.append(f"    {name:<34} {description}")
+    from qvlib.findings import value_key
+    from qvlib.schemas import NTS_OUTCOMES
+
     bands = ", ".join(value_key(b) for b in region.risk.band_names())
     outcomes = ", ".join(value_key(o) for o in NTS_OUTCOMES)
     lines.append(f"    (<band>: {bands}; <outcome>: {outcomes})")

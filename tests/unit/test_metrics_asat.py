@@ -7,7 +7,7 @@ import datetime as dt
 import pandas as pd
 import pytest
 
-from qvlib.config import load_region
+from qvlib.config import default_as_at, load_region
 from qvlib.metrics import asat
 from qvlib.schemas import DATASETS
 
@@ -154,4 +154,4 @@ def test_latest_annual_year_is_never_after_the_review_year():
     ],
 )
 def test_default_as_at(today, expected):
-    assert asat.default_as_at("2025/26", today) == expected
+    assert default_as_at("2025/26", today) == expected
