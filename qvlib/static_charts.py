@@ -6,12 +6,15 @@ e-mailed pack in a locked-down viewer, print, the PDF printer) and plain ``jupyt
 --to html`` shows it too.  It is drawn with the same Vega-Lite version as the live chart
 (:func:`vegalite_version`).
 
-vl-convert draws in a JavaScript engine that starts on its first call in a process (about a
-second) and then takes tens of milliseconds per chart.  Its engine runs threads, so it must
-never start in a process that later forks: charts are drawn where they are displayed, in the
-notebook's kernel, which forks nothing.  Pictures are cached on disk under
-``cache_dir()/chart-svg/``, named by the SHA-256 of the spec, the vl-convert version and the
-Vega-Lite version, so a re-run with the same data reads them back without starting the engine.
+vl-convert draws in a JavaScript engine that starts on its first call in a process (about half a
+second of CPU) and then takes tens of milliseconds per chart.  Its engine runs threads, so it
+must never start in a process that later forks.  A notebook that ``qv reviews`` runs sends its
+charts to its worker's chart server (:mod:`qvlib.runner.svgserver`, named by ``QV_SVG_SERVER``),
+whose engine started once for all the worker's notebooks; anywhere else (JupyterLab, papermill
+on its own) charts are drawn in the notebook's kernel, which forks nothing.  Pictures are cached
+on disk under ``cache_dir()/chart-svg/``, named by the SHA-256 of the spec, the vl-convert
+version and the Vega-Lite version, so a re-run with the same data reads them back without
+starting the engine.
 
 vl-convert numbers the ``id`` of clip paths and gradients with a counter that lives as long as
 the process, so the same chart drawn after others would get other ids.  :func:`static_svg`
@@ -26,6 +29,7 @@ from __future__ import annotations
 import hashlib
 import importlib.metadata
 import json
+import os
 import re
 from collections.abc import Mapping
 from functools import cache
@@ -34,6 +38,8 @@ from typing import Any
 from qvlib.cache import cache_dir, write_atomic
 from qvlib.errors import QvError
 
+#: Names the chart server of the worker running this notebook (:mod:`qvlib.runner.svgserver`).
+ENV_SERVER = "QV_SVG_SERVER"
 #: Bump when the post-processing below changes, so old cache entries are not reused.
 _SVG_FORMAT = 1
 _ID_RE = re.compile(r'\sid="([^"]+)"')
@@ -98,10 +104,8 @@ def static_svg(spec: Mapping[str, Any]) -> str:
         return path.read_text(encoding="utf-8")
     except FileNotFoundError:
         pass
-    import vl_convert
-
     try:
-        svg = vl_convert.vegalite_to_svg(dict(spec), vl_version=vegalite_version())
+        svg = _draw(spec)
     except Exception as exc:  # vl-convert raises ValueError, but any failure means the same
         title = spec.get("title", "untitled")
         raise QvError(
@@ -111,3 +115,19 @@ def static_svg(spec: Mapping[str, Any]) -> str:
     svg = _stable_ids(svg, f"qv-{key[:12]}")
     write_atomic(path, svg)
     return svg
+
+
+def _draw(spec: Mapping[str, Any]) -> str:
+    """Draw ``spec`` with vl-convert: on the chart server of this notebook's worker when there
+    is one (:mod:`qvlib.runner.svgserver`; its engine is started already), else here."""
+    address = os.environ.get(ENV_SERVER)
+    if address:
+        from qvlib.runner.svgserver import draw
+
+        try:
+            return draw(address, dict(spec), vegalite_version())
+        except (OSError, EOFError):
+            pass  # the server is gone: draw here, as without one
+    import vl_convert
+
+    return vl_convert.vegalite_to_svg(dict(spec), vl_version=vegalite_version())

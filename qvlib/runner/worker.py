@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import ctypes
 import gc
 import importlib
 import os
@@ -34,7 +33,6 @@ import socket
 import struct
 import subprocess
 import sys
-import threading
 import time
 import traceback
 from typing import Any
@@ -47,11 +45,13 @@ from qvlib.runner.engine import (
     remove_partial_files,
     stop_kernels,
 )
+from qvlib.runner.lifetime import die_with_parent
 from qvlib.runner.plan import Job
 from qvlib.runner.registry import resolve
+from qvlib.runner.svgserver import SvgServer
+from qvlib.static_charts import ENV_SERVER
 
 _LENGTH = struct.Struct("!Q")
-_PR_SET_PDEATHSIG = 1
 #: A worker of the fork engine creates the in-process kernel's shell first and imports its own
 #: modules (which import pandas) inside it, as a notebook's imports run (see
 #: :mod:`qvlib.runner.kernel`).
@@ -99,22 +99,6 @@ class Channel:
 
     def close(self) -> None:
         self.sock.close()
-
-
-def die_with_parent(signum: int, parent: int) -> None:
-    """Have ``signum`` sent to this process when ``parent`` (its parent) dies."""
-    if sys.platform.startswith("linux"):
-        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signum, 0, 0, 0)
-    else:
-
-        def watch() -> None:
-            while os.getppid() == parent:
-                time.sleep(0.5)
-            os.kill(os.getpid(), signum)
-
-        threading.Thread(target=watch, name="qv-parent-watch", daemon=True).start()
-    if os.getppid() != parent:  # it died before the request was in place
-        os.kill(os.getpid(), signum)
 
 
 def describe_exit(status: int) -> str:
@@ -192,6 +176,8 @@ class Worker:
     def __init__(self, config: WorkerConfig, import_path: list[str] | None = None):
         from qvlib.runner.engine import JobRunner
 
+        # The chart server starts first: its engine warms up while this process imports.
+        self.charts = SvgServer()
         # As a kernel does: matplotlib, if a notebook imports it, draws inline.
         os.environ.setdefault("MPLBACKEND", "module://matplotlib_inline.backend_inline")
         # ``python -c`` put the working directory on sys.path: never import from there.
@@ -214,6 +200,8 @@ class Worker:
             _warm_up_altair()
             self.runner = JobRunner(config)
         self.config = config
+        if self.charts.wait_ready():  # else each notebook draws its charts itself
+            os.environ[ENV_SERVER] = self.charts.address
         if config.snapshot:
             self.preload(config.snapshot)
         self._freeze()
@@ -313,6 +301,7 @@ def main() -> None:
             worker.preload(payload)
             continue
         channel.send(("result", worker.run(payload)))
+    worker.charts.stop()
     os._exit(0)
 
 

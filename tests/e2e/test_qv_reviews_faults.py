@@ -80,9 +80,18 @@ def running_notebook(run: subprocess.Popen) -> tuple[psutil.Process, psutil.Proc
         assert run.poll() is None, run.communicate()
         for worker in main.children():
             for child in worker.children():
-                return worker, child
+                if not is_chart_server(child):
+                    return worker, child
         time.sleep(0.01)
     raise AssertionError("no notebook started")
+
+
+def is_chart_server(process: psutil.Process) -> bool:
+    """Whether ``process`` is a worker's chart server (``qvlib.runner.svgserver``)."""
+    try:
+        return "qvlib.runner.svgserver" in process.cmdline()
+    except psutil.Error:
+        return False
 
 
 def short_folder() -> Path:

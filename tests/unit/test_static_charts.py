@@ -6,11 +6,14 @@ import os
 import re
 import subprocess
 import sys
+import time
+from pathlib import Path
 
 import pytest
 
 from qvlib import static_charts
 from qvlib.errors import QvError
+from qvlib.runner.svgserver import SvgServer
 
 
 def _line(title: str, clip: bool = True) -> dict:
@@ -89,3 +92,67 @@ def test_only_drawing_starts_vl_convert_engine(tmp_path):
     imported, asked, drawn = map(int, result.stdout.split())
     assert asked == imported
     assert drawn > asked
+
+
+# --------------------------------------------------------------------------- a worker's server
+
+
+@pytest.fixture
+def server():
+    started = SvgServer()
+    assert started.wait_ready()
+    yield started
+    started.stop()
+
+
+def test_the_chart_server_draws_the_bytes_a_notebook_draws_itself(cache, server, monkeypatch):
+    here = static_charts.static_svg(_line("A"))
+    for path in cache.iterdir():
+        path.unlink()
+    monkeypatch.setenv(static_charts.ENV_SERVER, server.address)
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("the notebook's process drew a chart its server should draw")
+
+    monkeypatch.setattr("vl_convert.vegalite_to_svg", refuse)
+    assert static_charts.static_svg(_line("A")) == here
+
+
+def test_a_spec_the_server_cannot_draw_is_the_same_clear_error(cache, server, monkeypatch):
+    monkeypatch.setenv(static_charts.ENV_SERVER, server.address)
+    with pytest.raises(QvError, match=r"could not draw the chart 'Broken' as SVG"):
+        static_charts.static_svg({"title": "Broken", "mark": "no-such-mark"})
+    assert static_charts.static_svg(_line("B")).startswith("<svg")  # and it draws on
+
+
+def test_without_its_server_a_notebook_draws_its_charts_itself(cache, server, monkeypatch):
+    monkeypatch.setenv(static_charts.ENV_SERVER, server.address)
+    server.stop()
+    assert not server.folder.exists()  # the socket went with it
+    assert static_charts.static_svg(_line("A")).startswith("<svg")
+
+
+def test_the_server_stops_when_its_worker_dies(tmp_path):
+    code = (
+        "import sys\n"
+        "from qvlib.runner.svgserver import SvgServer\n"
+        "s = SvgServer()\n"
+        "assert s.wait_ready()\n"
+        "print(s.process.pid, s.folder, flush=True)\n"
+        "import os; os._exit(0)\n"  # dies without stopping it
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    pid, folder = result.stdout.split()
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and _alive(int(pid)):
+        time.sleep(0.05)
+    assert not _alive(int(pid))
+    assert not Path(folder).exists()
+
+
+def _alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().split()[2] != "Z"
+    except FileNotFoundError:
+        return False
