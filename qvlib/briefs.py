@@ -25,6 +25,7 @@ import hashlib
 import re
 from dataclasses import dataclass
 from functools import cached_property
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -958,7 +959,7 @@ def triggered_visit_briefs(trust_data, region, review_year: str, as_at) -> list[
     ...                                            datetime.date(2026, 3, 31))]
     ['queen-alexandra-hospital-emergency-medicine']
     """
-    review = TrustReview(trust_data, region, review_year, as_at)
+    review = _review_of(trust_data, region, review_year, as_at)
     return brief_environments(review, BRIEF_PACKS[TRIGGERED])
 
 
@@ -973,5 +974,21 @@ def learner_educator_visit_briefs(trust_data, region, review_year: str, as_at) -
     ...                                                   datetime.date(2026, 3, 31))]
     ['royal-bournemouth-hospital-maternity']
     """
-    review = TrustReview(trust_data, region, review_year, as_at)
+    review = _review_of(trust_data, region, review_year, as_at)
     return brief_environments(review, BRIEF_PACKS[LEARNER_EDUCATOR])
+
+
+#: The last review the hooks built, with what it was built from (kept alive, compared by
+#: identity): the runner asks both hooks about one trust in turn.
+_LAST_REVIEW: list[tuple[Any, Any, str, Any, TrustReview]] = []
+
+
+def _review_of(trust_data, region, review_year: str, as_at) -> TrustReview:
+    """The trust's review for the brief hooks, built once for both."""
+    if _LAST_REVIEW:
+        data, config, year, when, review = _LAST_REVIEW[0]
+        if data is trust_data and config is region and (year, when) == (review_year, as_at):
+            return review
+    review = TrustReview(trust_data, region, review_year, as_at)
+    _LAST_REVIEW[:] = [(trust_data, region, review_year, as_at, review)]
+    return review

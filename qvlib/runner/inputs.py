@@ -12,6 +12,8 @@ Deciding that nothing changed must not cost a full read of the data.  The cache 
   name and data fingerprint, the metadata and the name of the snapshot it wrote;
 - ``selections``: the brief selections of the environment-scope packs, by (trust data fingerprint,
   review year, region parameters, pack, qvlib code);
+- ``commentary``: the commentary files that passed their checks, by (file, notebook, region
+  settings, qvlib code), so an unchanged file is not checked again;
 A notebook's declared parameters depend on its bytes only, so they are kept for every output
 folder at once, in ``notebook-parameters.json`` under :func:`user_cache_dir` (by the notebook's
 path, with its SHA-256): a run into a new folder does not read them with papermill again.
@@ -92,6 +94,7 @@ class InputsCache:
         self._selections: dict[str, Any] = {}
         self._notebooks: dict[str, Any] = {}
         self._datasets: dict[str, Any] = {}
+        self._checked: set[str] = set()
 
     # -- file hashes -----------------------------------------------------------------------------
 
@@ -149,6 +152,17 @@ class InputsCache:
     def remember_selection(self, key: str, trust: str, ids: Iterable[str]) -> None:
         self._selections[key] = {"trust": trust, "ids": list(ids)}
 
+    def checked(self, key: str) -> bool:
+        """Whether a commentary file passed its checks before, by :func:`sha256_json` of what
+        the checks read (the file, the pack's notebook, the region's settings, qvlib's code)."""
+        if key in self._data.get("commentary", []):
+            self._checked.add(key)
+            return True
+        return False
+
+    def remember_checked(self, key: str) -> None:
+        self._checked.add(key)
+
     def notebook(self, path: Path, sha256: str) -> dict[str, Any] | None:
         """The declared parameters of the notebook at ``path``, if its bytes are unchanged."""
         found = self._known_notebooks.get(str(path))
@@ -177,6 +191,7 @@ class InputsCache:
             "files": {k: v for k, v in files.items() if os.path.exists(k)},
             "datasets": self._datasets or self._data.get("datasets", {}),
             "selections": selections,
+            "commentary": sorted(self._checked),
         }
         _write(self.path, document)
         if self._notebooks:

@@ -502,22 +502,31 @@ def _period_text(start: date | None, end: date | None, as_at: date) -> str | Non
 
 
 def _commentary_lookup(
-    data_dir: Path, year: str, region: RegionConfig
+    data_dir: Path, year: str, region: RegionConfig, cache: InputsCache, code_sha: str
 ) -> Callable[[PackKind, str | None, str], Commentary | None]:
-    """Finds and checks each pack's commentary (:mod:`qvlib.commentary`) for the planner."""
+    """Finds and checks each pack's commentary (:mod:`qvlib.commentary`) for the planner; a
+    file that passed before, against the same notebook, settings and code, is not checked
+    again."""
     headings: dict[str, list[str]] = {}
+    settings = sha256_json(region.model_dump(mode="json"))
 
     def find(kind: PackKind, trust_code: str | None, output_name: str) -> Commentary | None:
         path = commentary_path(data_dir, year, trust_code, output_name)
         if not path.is_file():
             return None
         notes = read_commentary(path)
+        key = sha256_json(
+            [notes.sha256, kind.name, cache.sha256(kind.notebook), kind.scope, settings, code_sha]
+        )
+        if cache.checked(key):
+            return notes
         if kind.name not in headings:
             headings[kind.name] = pack_headings(kind.notebook)
         from qvlib.findings import value_names
 
         names = value_names(region, overview=kind.scope == "region")
         check_commentary(notes, headings[kind.name], names, pack=kind.name)
+        cache.remember_checked(key)
         return notes
 
     return find
@@ -802,7 +811,9 @@ def _jobs(options: RunOptions, plan: _Plan) -> list[Job]:
         pack_inputs=(
             _request_inputs(options.request, plan.project) if plan.request is not None else None
         ),
-        commentary_for=_commentary_lookup(plan.data.path, plan.year, region),
+        commentary_for=_commentary_lookup(
+            plan.data.path, plan.year, region, plan.data.cache, plan.code_sha
+        ),
         sha256=plan.data.cache.sha256,
     )
 
@@ -921,8 +932,10 @@ def _build(
             executor = workers()
             executor.config = replace(executor.config, snapshot=str(snapshot))
             by_key = {j.key: j for j in jobs}
+            # The region overview reads every trust: the longest job starts first, not last.
+            queue = sorted(due, key=lambda j: j.kind.scope != "region")
             with RunProgress(console, len(jobs), len(skipped), options.progress_bar) as bar:
-                for result in executor.run(due):
+                for result in executor.run(queue):
                     results[result.key] = result
                     bar.advance(by_key[result.key], result)
         except RunStopped as exc:

@@ -498,3 +498,20 @@ def test_a_job_whose_files_cannot_be_written_fails_alone_and_the_run_is_recorded
         "AAA/brief-r1": "built",
     }
     assert "Is a directory" in (project["out"] / "2025-26" / "index.html").read_text()
+
+
+@kernels
+def test_a_commentary_file_is_checked_again_only_when_it_changes(project, monkeypatch, capsys):
+    notes = project["data"] / "commentary" / "2025-26" / "AAA" / "echo.md"
+    notes.parent.mkdir(parents=True)
+    notes.write_text("## Executive summary\nAll well at {{ trust.name }}.\n", encoding="utf-8")
+    assert run_reviews(options(project, [ECHO], trusts=["AAA"])) == 0
+    checks = []
+    real = run_module.check_commentary
+    monkeypatch.setattr(run_module, "check_commentary", lambda *a, **k: checks.append(a))
+    assert run_reviews(options(project, [ECHO], trusts=["AAA"])) == 0
+    assert checks == []  # unchanged: its earlier check stands
+    notes.write_text("## No such heading\nText.\n", encoding="utf-8")
+    monkeypatch.setattr(run_module, "check_commentary", real)
+    assert run_reviews(options(project, [ECHO], trusts=["AAA"])) == 2
+    assert "No such heading" in capsys.readouterr().err
