@@ -27,6 +27,7 @@ Results go to ``benchmarks/results/latest.json``.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import csv
 import json
 import os
@@ -39,7 +40,7 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -164,10 +165,31 @@ def built(out: Path) -> dict[tuple[str | None, str], str]:
     return {(e["trust"], e["path"]): e["status"] for e in document["outputs"]}
 
 
-def measure_qv(name: str, repeats: int, args_for: Callable[[int], list[str]], **kw) -> Measure:
+@contextlib.contextmanager
+def fresh_cache(tmp: Path, name: str) -> Iterator[None]:
+    """qv's caches (chart pictures, notebook parameters) empty for what runs inside: a cold
+    run draws every chart, as on a new machine."""
+    before = os.environ["QV_CACHE_DIR"]
+    os.environ["QV_CACHE_DIR"] = str(tmp / "caches" / name)
+    try:
+        yield
+    finally:
+        os.environ["QV_CACHE_DIR"] = before
+
+
+def measure_qv(
+    name: str,
+    repeats: int,
+    args_for: Callable[[int], list[str]],
+    cold: Path | None = None,
+    **kw,
+) -> Measure:
+    """``repeats`` runs of ``qv``; with ``cold`` (the work folder), each with empty caches."""
     result = Measure(name)
     for attempt in range(repeats):
-        wall, cpu, peak, output = qv(*args_for(attempt), **kw)
+        caches = fresh_cache(cold, f"{name}-{attempt}") if cold else contextlib.nullcontext()
+        with caches:
+            wall, cpu, peak, output = qv(*args_for(attempt), **kw)
         result.wall.append(wall)
         result.cpu.append(cpu)
         if peak is not None:
@@ -287,6 +309,9 @@ def main(argv: list[str] | None = None) -> int:
     checks: list[Target] = []
     info = {"machine": machine(), "quick": args.quick, "workers": workers}
     print(f"qv benchmarks in {tmp} ({'quick' if args.quick else 'full'}, {workers} workers)")
+    # qv's caches live in the work folder: the benchmarks neither use nor fill the user's.
+    user_cache = os.environ.get("QV_CACHE_DIR")
+    os.environ["QV_CACHE_DIR"] = str(tmp / "caches" / "shared")
     try:
         # -- the sample region -----------------------------------------------------------------
         def step(text: str) -> None:
@@ -299,12 +324,14 @@ def main(argv: list[str] | None = None) -> int:
         floor_runs = Measure("in-process floor (plain process per worker, same export)")
         for attempt in range(repeats):
             out = tmp / f"cold-{attempt}"
-            wall, cpu, _, output = qv("reviews", "--out", str(out), *two_kinds)
+            with fresh_cache(tmp, f"cold-{attempt}"):
+                wall, cpu, _, output = qv("reviews", "--out", str(out), *two_kinds)
             cold.wall.append(wall)
             cold.cpu.append(cpu)
             cold.packs = built_count(output)
             jobs = planned_jobs(RunOptions(out_dir=out, packs=list(NAIVE_PACKS)))
-            one = floor(jobs, Path(jobs[0].parameters["data"]), tmp, workers)
+            with fresh_cache(tmp, f"floor-{attempt}"):
+                one = floor(jobs, Path(jobs[0].parameters["data"]), tmp, workers)
             floor_runs.wall += one.wall
             floor_runs.cpu += one.cpu
             floor_runs.packs = one.packs
@@ -314,10 +341,12 @@ def main(argv: list[str] | None = None) -> int:
             "qv reviews, cold (every pack kind)",
             repeats,
             lambda n: ["reviews", "--out", str(tmp / f"all-{n}")],
+            cold=tmp,
         )
         step(f"naive loop ({naive_trusts} trusts)")
         chosen = sorted({j.trust_code for j in jobs})[:naive_trusts]
-        measures["naive"] = naive_loop([j for j in jobs if j.trust_code in chosen], tmp)
+        with fresh_cache(tmp, "naive"):
+            measures["naive"] = naive_loop([j for j in jobs if j.trust_code in chosen], tmp)
         step("qv with nothing changed")
         measures["noop"] = measure_qv(
             "qv reviews, nothing changed (sample region)",
@@ -349,6 +378,7 @@ def main(argv: list[str] | None = None) -> int:
             f"qv reviews, cold, {national_trusts} trusts (every pack kind)",
             1,
             lambda n: ["reviews", "--data", str(national), "--out", str(tmp / "national-out")],
+            cold=tmp,
             watch_memory=True,
         )
         measures["national_noop"] = measure_qv(
@@ -360,6 +390,10 @@ def main(argv: list[str] | None = None) -> int:
         info["snapshot_speedup"] = snapshot_speedup(national, tmp)
         info["spc_100x_points_time_ratio"] = spc_scaling()
     finally:
+        if user_cache is None:
+            os.environ.pop("QV_CACHE_DIR", None)
+        else:
+            os.environ["QV_CACHE_DIR"] = user_cache
         if not args.keep:
             shutil.rmtree(tmp, ignore_errors=True)
 
