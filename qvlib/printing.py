@@ -27,6 +27,7 @@ from __future__ import annotations
 import io
 import logging
 import os
+import re
 import shutil
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
@@ -212,8 +213,9 @@ def _print(context, page: Path) -> tuple[bytes, float | None]:
 
 
 def _without_dates(data: bytes) -> bytes:
-    """The PDF without its ``/CreationDate`` and ``/ModDate``, so the same page gives the
-    same bytes whenever it is printed."""
+    """The PDF without its ``/CreationDate`` and ``/ModDate``, and with the ids of its tagged
+    structure numbered 1, 2, ... in their order, so the same page gives the same bytes
+    whenever it is printed."""
     from pypdf import PdfReader, PdfWriter
 
     reader = PdfReader(io.BytesIO(data))
@@ -223,4 +225,27 @@ def _without_dates(data: bytes) -> bytes:
     writer.metadata = {k: v for k, v in (reader.metadata or {}).items() if k not in dated}
     buffer = io.BytesIO()
     writer.write(buffer)
-    return buffer.getvalue()
+    return _numbered_ids(buffer.getvalue())
+
+
+_NODE_ID = re.compile(rb"\(node(\d+)\)")
+
+
+def _numbered_ids(data: bytes) -> bytes:
+    """Chromium names each structure element of a tagged PDF after the page's DOM node
+    (``/ID (node00000085)``), and the renderer numbers nodes as it meets them, which can differ
+    by one from print to print.  Each id becomes its rank among the file's ids, written with as
+    many digits, so the bytes stay put (the cross-reference offsets hold) and the ID tree stays
+    sorted.
+
+    >>> _numbered_ids(b"/ID (node00000085) /ID (node00000090) /Names [(node00000085) 1 0 R]")
+    b'/ID (node00000001) /ID (node00000002) /Names [(node00000001) 1 0 R]'
+    """
+    found = sorted({int(m.group(1)) for m in _NODE_ID.finditer(data)})
+    rank = {number: position for position, number in enumerate(found, 1)}
+
+    def renumber(match: re.Match[bytes]) -> bytes:
+        digits = match.group(1)
+        return b"(node" + str(rank[int(digits)]).zfill(len(digits)).encode() + b")"
+
+    return _NODE_ID.sub(renumber, data)
