@@ -37,6 +37,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
 
+from qvlib.cache import FILE_MODE, write_atomic
 from qvlib.commentary import DocumentControl
 from qvlib.runner.inputs import sha256_file
 from qvlib.runner.plan import Job
@@ -125,31 +126,6 @@ class JobResult:
 def now() -> str:
     """The current time, as recorded in the manifest."""
     return datetime.now(UTC).isoformat(timespec="milliseconds")
-
-
-def _file_mode() -> int:
-    # mkstemp creates files readable by the owner only; outputs get the usual umask-based mode.
-    umask = os.umask(0)
-    os.umask(umask)
-    return 0o666 & ~umask
-
-
-_FILE_MODE = _file_mode()
-
-
-def write_atomic(path: Path, data: bytes | str) -> None:
-    """Write ``data`` to ``path`` through a temporary file and a rename: never half-written."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    payload = data.encode("utf-8") if isinstance(data, str) else data
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(payload)
-        os.chmod(tmp, _FILE_MODE)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def remove_partial_files(paths: Iterable[Path]) -> None:
@@ -393,7 +369,7 @@ class JobRunner:
                     progress_bar=False,
                     **engine_kwargs,
                 )
-                os.chmod(tmp, _FILE_MODE)
+                os.chmod(tmp, FILE_MODE)
                 os.replace(tmp, job.executed)
                 return nb, None
             except PapermillExecutionError as exc:

@@ -15,8 +15,9 @@ Deciding that nothing changed must not cost a full read of the data.  The cache 
 - ``commentary``: the commentary files that passed their checks, by (file, notebook, region
   settings, qvlib code), so an unchanged file is not checked again;
 A notebook's declared parameters depend on its bytes only, so they are kept for every output
-folder at once, in ``notebook-parameters.json`` under :func:`user_cache_dir` (by the notebook's
-path, with its SHA-256): a run into a new folder does not read them with papermill again.
+folder at once, in ``notebook-parameters.json`` under :func:`qvlib.cache.cache_dir` (by the
+notebook's path, with its SHA-256): a run into a new folder does not read them with papermill
+again.
 
 Everything in these caches can be recomputed: a missing or unreadable cache only makes a run
 slower.
@@ -28,30 +29,18 @@ import hashlib
 import json
 import logging
 import os
-import sys
 import time
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
+
+from qvlib.cache import cache_dir, write_atomic
 
 log = logging.getLogger(__name__)
 
 CACHE_DIR = ".qv-cache"
 _FORMAT = 1
 _RACY_NS = 2_000_000_000
-
-
-def user_cache_dir() -> Path:
-    """qv's cache for what does not depend on a run (the folder of ``qvlib.packs.cache_dir``).
-
-    ``$QV_CACHE_DIR`` when set; inside the virtual environment when running in one; else
-    ``~/.cache/qv``.
-    """
-    if os.environ.get("QV_CACHE_DIR"):
-        return Path(os.environ["QV_CACHE_DIR"])
-    if sys.prefix != sys.base_prefix:
-        return Path(sys.prefix) / "var" / "cache" / "qv"
-    return Path.home() / ".cache" / "qv"
 
 
 def sha256_json(value: Any) -> str:
@@ -86,7 +75,7 @@ class InputsCache:
 
     def __init__(self, out_dir: Path):
         self.path = Path(out_dir) / CACHE_DIR / "inputs.json"
-        self.notebooks_path = user_cache_dir() / "notebook-parameters.json"
+        self.notebooks_path = cache_dir() / "notebook-parameters.json"
         self._data = _read(self.path)
         self._known_notebooks = _read(self.notebooks_path).get("notebooks", {})
         self._memo: dict[Path, str] = {}
@@ -208,8 +197,6 @@ def _read(path: Path) -> dict[str, Any]:
 
 
 def _write(path: Path, document: dict[str, Any]) -> None:
-    from qvlib.runner.engine import write_atomic
-
     try:
         write_atomic(path, json.dumps(document, sort_keys=True) + "\n")
     except OSError as exc:

@@ -82,7 +82,7 @@ def test_a_file_changed_in_the_second_it_was_read_is_read_again(tmp_path):
     assert InputsCache(tmp_path).sha256(path) != digest
 
 
-def test_notebook_parameters_are_cached_where_the_vega_bundle_is():
+def test_notebook_parameters_are_cached_where_the_vega_bundle_is(tmp_path):
     from qvlib.packs import cache_dir
 
-    assert inputs.user_cache_dir() == cache_dir()
+    assert InputsCache(tmp_path).notebooks_path.parent == cache_dir()
