@@ -161,17 +161,22 @@ def _first_line(text: str) -> str:
 
 # --------------------------------------------------------------------------- fresh kernels
 
-#: Kernels started by this process: (process group, folder of its connection file and sockets).
-_KERNELS: dict[int, Path] = {}
+#: Process groups of the kernels this process started.
+_KERNELS: set[int] = set()
+#: Folders of those kernels' connection files and sockets, from before each starts until it stops.
+_KERNEL_FOLDERS: set[Path] = set()
 
 
 def stop_kernels() -> None:
     """Kill the kernels this process started and remove their files (used on termination)."""
-    for pgid, folder in list(_KERNELS.items()):
+    for pgid in list(_KERNELS):
         with contextlib.suppress(OSError):
             os.killpg(pgid, signal.SIGKILL)
+        _KERNELS.discard(pgid)
+    # Also the folder of a kernel stopped while it was starting (not in _KERNELS yet).
+    for folder in list(_KERNEL_FOLDERS):
         shutil.rmtree(folder, ignore_errors=True)
-        _KERNELS.pop(pgid, None)
+        _KERNEL_FOLDERS.discard(folder)
 
 
 #: Longest folder for a kernel's IPC sockets: a Unix socket's path holds at most 107 bytes.
@@ -246,6 +251,7 @@ def _register_engines() -> None:
         ):
             qv_holder["nb"] = nb_man.nb
             folder = _kernel_folder(Path(jupyter_runtime_dir()))
+            _KERNEL_FOLDERS.add(folder)
             km = AsyncKernelManager(
                 kernel_name=kernel_name,
                 transport="ipc",
@@ -253,7 +259,7 @@ def _register_engines() -> None:
             )
 
             def started(**_: Any) -> None:
-                _KERNELS[km.provisioner.pgid or km.provisioner.pid] = folder
+                _KERNELS.add(km.provisioner.pgid or km.provisioner.pid)
 
             client = cls.client(
                 nb_man,
@@ -271,6 +277,7 @@ def _register_engines() -> None:
                 run_sync(km.cleanup_resources)()
                 shutil.rmtree(folder, ignore_errors=True)
                 _KERNELS.clear()
+                _KERNEL_FOLDERS.discard(folder)
 
     papermill_engines.register(FORK_ENGINE, InProcessEngine)
     papermill_engines.register(FRESH_ENGINE, FreshKernelEngine)

@@ -79,9 +79,13 @@ def running_notebook(run: subprocess.Popen) -> tuple[psutil.Process, psutil.Proc
     while time.monotonic() < deadline:
         assert run.poll() is None, run.communicate()
         for worker in main.children():
-            for child in worker.children():
-                if not is_chart_server(child):
-                    return worker, child
+            # A worker starts its chart server first (until it has exec'd, it looks like the
+            # worker, as a notebook process does): another child is then a notebook process.
+            children = worker.children()
+            if any(is_chart_server(child) for child in children):
+                for child in children:
+                    if not is_chart_server(child):
+                        return worker, child
         time.sleep(0.01)
     raise AssertionError("no notebook started")
 
