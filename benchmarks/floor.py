@@ -49,7 +49,7 @@ def _run_share(jobs: Sequence[Job], snapshot: str, import_path: list[str]) -> No
 
         from qvlib.packs import PackExporter
         from qvlib.reviews import load_cached
-        from qvlib.runner.engine import write_atomic
+        from qvlib.runner.engine import render_job, write_atomic
         from qvlib.runner.registry import resolve
 
         exporter = PackExporter()
@@ -73,17 +73,7 @@ def _run_share(jobs: Sequence[Job], snapshot: str, import_path: list[str]) -> No
                 if msg["msg_type"] in ("stream", "display_data", "execute_result", "error"):
                     outputs.append(output_from_msg(msg))
             cell.outputs = outputs
-        page = exporter.render(
-            nb,
-            title=job.title,
-            trust_code=job.trust_code or "",
-            trust_name=job.trust_name,
-            review_year=job.review_year,
-            as_at=job.as_at,
-            provenance=job.provenance,
-            synthetic=job.synthetic,
-            document=job.document,
-        )
+        page = render_job(exporter, nb, job)
         write_atomic(job.executed, nbformat.writes(nb))
         if job.kind.finalize is None:
             write_atomic(job.output, page)

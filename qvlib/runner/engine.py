@@ -397,23 +397,29 @@ class JobRunner:
             Path(tmp).unlink(missing_ok=True)
 
     def _write_outputs(self, job: Job, nb: Any) -> list[Path]:
-        html_text = self.exporter.render(
-            nb,
-            title=job.title,
-            # A region pack has no trust code: its header names the region only.
-            trust_code=job.trust_code or "",
-            trust_name=job.trust_name,
-            review_year=job.review_year,
-            as_at=job.as_at,
-            provenance=job.provenance,
-            synthetic=job.synthetic,
-            document=job.document,
-        )
+        html_text = render_job(self.exporter, nb, job)
         if job.kind.finalize is None:
             write_atomic(job.output, html_text)
             return [job.output]
         finalize: Callable[..., list[Path]] = resolve(job.kind.finalize)
         return [Path(p) for p in finalize(nb, html_text, job)]
+
+
+def render_job(exporter: Any, nb: Any, job: Job) -> str:
+    """The pack page of ``job``'s executed notebook ``nb``, by ``exporter`` (see
+    :class:`WorkerConfig`), with the job's header and document controls."""
+    return exporter.render(
+        nb,
+        title=job.title,
+        # A region pack has no trust code: its header names the region only.
+        trust_code=job.trust_code or "",
+        trust_name=job.trust_name,
+        review_year=job.review_year,
+        as_at=job.as_at,
+        provenance=job.provenance,
+        synthetic=job.synthetic,
+        document=job.document,
+    )
 
 
 def _annotate_failure(nb: Any, error: str, details: str) -> None:
