@@ -179,17 +179,31 @@ def stop_kernels() -> None:
         _KERNEL_FOLDERS.discard(folder)
 
 
+#: Start of the name of a kernel's folder, followed by the notebook process's id.
+KERNEL_FOLDER_PREFIX = "qv-kernel-"
 #: Longest folder for a kernel's IPC sockets: a Unix socket's path holds at most 107 bytes.
 _MAX_SOCKET_FOLDER = 90
 
 
 def _kernel_folder(runtime: Path) -> Path:
     """A new folder for one kernel's connection file and sockets: in Jupyter's runtime folder,
-    or in the system's temporary folder when that path is too long for a socket."""
-    if len(str(runtime)) + len("/qv-kernel-12345678") > _MAX_SOCKET_FOLDER:
+    or in the system's temporary folder when that path is too long for a socket.  Its name
+    holds this process's id, so the worker can remove it should this process be killed."""
+    prefix = f"{KERNEL_FOLDER_PREFIX}{os.getpid()}-"
+    if len(str(runtime)) + len(prefix) + 10 > _MAX_SOCKET_FOLDER:
         runtime = Path(tempfile.gettempdir())
     runtime.mkdir(parents=True, exist_ok=True)
-    return Path(tempfile.mkdtemp(prefix="qv-kernel-", dir=runtime))
+    return Path(tempfile.mkdtemp(prefix=prefix, dir=runtime))
+
+
+def remove_kernel_folders(pid: int) -> None:
+    """Remove the kernel folders the notebook process ``pid`` left (it was stopped or killed
+    while a kernel started or ran)."""
+    from jupyter_core.paths import jupyter_runtime_dir
+
+    for runtime in {Path(jupyter_runtime_dir()), Path(tempfile.gettempdir())}:
+        for folder in runtime.glob(f"{KERNEL_FOLDER_PREFIX}{pid}-*"):
+            shutil.rmtree(folder, ignore_errors=True)
 
 
 def _register_engines() -> None:

@@ -42,6 +42,7 @@ from qvlib.runner.engine import (
     JobResult,
     WorkerConfig,
     now,
+    remove_kernel_folders,
     remove_partial_files,
     stop_kernels,
 )
@@ -140,6 +141,7 @@ def _stop_child(pid: int, job: Job) -> None:
             break
         time.sleep(0.02)
     remove_partial_files(job.written_paths())
+    remove_kernel_folders(pid)
 
 
 def _terminate_worker(signum: int, _frame: Any) -> None:
