@@ -22,12 +22,16 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import sys
 from collections.abc import Callable, Iterable, Mapping
 from numbers import Integral, Real
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
-import pandas as pd
+if TYPE_CHECKING:
+    import pandas as pd
+
+# pandas is imported where a value may be one of its own: ``qv reviews`` formats the dates of
+# its index and document controls without loading it (a run with nothing to do stays fast).
 
 #: What a missing value shows as.
 MISSING = "–"
@@ -38,10 +42,19 @@ PCT_DECIMALS = 1
 def is_missing(value: Any) -> bool:
     """True for None, NaN, NaT and pandas' NA.
 
+    >>> import pandas as pd
     >>> is_missing(float("nan")), is_missing(pd.NaT), is_missing(0)
     (True, True, False)
     """
-    if value is None or value is pd.NaT:
+    if value is None:
+        return True
+    if isinstance(value, float):
+        return math.isnan(value)
+    if "numpy" not in sys.modules:  # no NaT, NA or numpy NaN exists before numpy is imported
+        return False
+    import pandas as pd
+
+    if value is pd.NaT:
         return True
     try:
         return bool(pd.isna(value))
@@ -61,8 +74,19 @@ def fmt_date(value: Any) -> str:
     """
     if is_missing(value):
         return MISSING
-    stamp = pd.Timestamp(value)
+    stamp = value if isinstance(value, dt.date) else _iso_date(value)  # Timestamps are dates
+    if stamp is None:
+        import pandas as pd
+
+        stamp = pd.Timestamp(value)
     return f"{stamp.day} {MONTHS[stamp.month - 1]} {stamp.year}"
+
+
+def _iso_date(value: Any) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(value) if isinstance(value, str) and len(value) == 10 else None
+    except ValueError:
+        return None
 
 
 def fmt_month(value: Any) -> str:
@@ -73,6 +97,8 @@ def fmt_month(value: Any) -> str:
     """
     if is_missing(value):
         return MISSING
+    import pandas as pd
+
     text = str(value)
     stamp = pd.Timestamp(text + "-01") if len(text) == 7 else pd.Timestamp(value)
     return f"{MONTHS[stamp.month - 1]} {stamp.year}"
@@ -272,6 +298,9 @@ def fmt_auto(value: Any, whole: bool = False) -> str:
     """
     if is_missing(value):
         return MISSING
+    import numpy as np
+    import pandas as pd
+
     if isinstance(value, bool | np.bool_):
         return "Yes" if value else "No"
     if isinstance(value, pd.Timestamp | dt.datetime | dt.date | np.datetime64):
@@ -388,9 +417,12 @@ def labelled(frame: pd.DataFrame, columns: Iterable[str] | None = None) -> pd.Da
 
     Examples
     --------
+    >>> import pandas as pd
     >>> labelled(pd.DataFrame({"setting": ["a&e"], "visit_type": ["aeqr"]})).iloc[0].tolist()
     ['A&E', 'Annual education quality review']
     """
+    import pandas as pd
+
     wanted = [c for c in (columns or COLUMN_VOCABULARY) if c in frame.columns]
     if not wanted:
         return frame
