@@ -38,6 +38,7 @@ import signal
 import socket
 import threading
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -75,6 +76,7 @@ from qvlib.runner.engine import (
     JobResult,
     WorkerConfig,
     remove_partial_files,
+    without_iri_grammar,
     write_atomic,
 )
 from qvlib.runner.executors import JobExecutor, make_executor
@@ -661,6 +663,7 @@ def run_reviews(options: RunOptions) -> int:
 
     The run's workers and kernels work on the same project as the run (``QV_PROJECT``).
     """
+    without_iri_grammar()
     errors = Console(stderr=True, soft_wrap=True)
     try:
         project = options.project or find_project()
@@ -833,6 +836,13 @@ def planned_jobs(options: RunOptions) -> list[Job]:
         return _jobs(options, _plan(options, project, cache))
 
 
+def _prepare_exporter(exporter: str) -> None:
+    """Build what every page of ``exporter`` shares (its ``prepare``, if it has one)."""
+    prepare = getattr(resolve(exporter), "prepare", None)
+    if prepare is not None:
+        prepare()
+
+
 def _run(options: RunOptions, project: Project, errors: Console) -> int:
     console = Console()
     if not console.is_terminal:
@@ -848,6 +858,7 @@ def _run(options: RunOptions, project: Project, errors: Console) -> int:
         preload=options.preload,
     )
     executor: JobExecutor | None = None
+    preparing: Future[None] | None = None
 
     def workers() -> JobExecutor:
         """The run's executor, made on first need (a run with nothing to build makes none)."""
@@ -859,13 +870,24 @@ def _run(options: RunOptions, project: Project, errors: Console) -> int:
 
     def start_workers() -> None:
         # Changed data will almost surely mean packs to build: local workers start importing
-        # what notebooks need while this process loads and checks the data.
+        # what notebooks need, and the exporter's shared caches are built, while this process
+        # loads and checks the data.
+        nonlocal preparing
         if not options.scheduler:
             workers().start()
+        preparing = background.submit(_prepare_exporter, options.exporter)
+
+    def prepared() -> None:
+        # Shared caches are built once here, not by every worker at once.
+        if preparing is None:
+            _prepare_exporter(options.exporter)
+        else:
+            preparing.result()
 
     def warn(text: str) -> None:
         errors.print(f"qv reviews: warning: {text}", markup=False, highlight=False)
 
+    background = ThreadPoolExecutor(max_workers=1, thread_name_prefix="qv-prepare")
     try:
         if options.scheduler:
             workers()  # a scheduler that does not answer: say so before anything is loaded
@@ -882,11 +904,12 @@ def _run(options: RunOptions, project: Project, errors: Console) -> int:
         ):
             warn(warning)
         with _one_run_at_a_time(out_dir):
-            return _build(options, console, errors, plan, jobs, started, workers)
+            return _build(options, console, errors, plan, jobs, started, workers, prepared)
     except QvError as exc:
         errors.print(f"qv reviews: {exc}", markup=False, highlight=False)
         return EXIT_BAD_INPUT
     finally:
+        background.shutdown(wait=True)
         if executor is not None:
             executor.close(abort=True)
         if out_dir.is_dir():
@@ -901,6 +924,7 @@ def _build(
     jobs: list[Job],
     started: str,
     workers: Callable[[], JobExecutor],
+    prepared: Callable[[], None],
 ) -> int:
     year_dir = plan.year_dir
     snapshots = plan.out_dir / ".snapshots"
@@ -926,9 +950,7 @@ def _build(
                 snapshot = data.snapshot(snapshots)
             except OSError as exc:
                 raise QvError(f"could not write the snapshot into {snapshots} ({exc})") from None
-            prepare = getattr(resolve(options.exporter), "prepare", None)
-            if prepare is not None:
-                prepare()  # shared caches built once here, not by every worker at once
+            prepared()
             executor = workers()
             executor.config = replace(executor.config, snapshot=str(snapshot))
             by_key = {j.key: j for j in jobs}

@@ -58,6 +58,8 @@ _LENGTH = struct.Struct("!Q")
 #: :mod:`qvlib.runner.kernel`).
 _WORKER_CODE = (
     "import contextlib, sys\n"
+    "from qvlib.runner.engine import without_iri_grammar\n"
+    "without_iri_grammar()\n"
     "shell = contextlib.nullcontext()\n"
     "if sys.argv[3] == 'fork':\n"
     "    from qvlib.runner.kernel import shared_kernel\n"

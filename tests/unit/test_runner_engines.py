@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import json
 import shutil
+import subprocess
+import sys
 import tempfile
 from pathlib import Path
 
@@ -119,3 +121,34 @@ def test_output_of_subprocesses_lands_in_the_notebook(project):
     # cell at times; the fork engine captures it with the cell, every time.
     assert run_reviews(options(project, [kind("shell")], trusts=["AAA"])) == 0
     assert "from a subprocess" in page(project, "AAA", "shell")
+
+
+def _python(code: str) -> str:
+    return subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout.strip()
+
+
+def test_a_run_with_nothing_to_build_does_not_import_pandas():
+    # A no-op must stay under a second: pandas and numpy alone take about 0.3 s to import.
+    loaded = _python(
+        "import sys, qvlib.runner.run\n"
+        "print(sorted(m for m in ('pandas', 'numpy', 'altair', 'nbformat') if m in sys.modules))"
+    )
+    assert loaded == "[]"
+
+
+def test_runs_do_without_the_iri_grammar_and_still_validate_charts():
+    out = _python(
+        "import sys\n"
+        "from qvlib.runner.engine import without_iri_grammar\n"
+        "without_iri_grammar()\n"
+        "import altair as alt, jsonschema, nbformat\n"
+        "checkers = jsonschema.FormatChecker().checkers\n"
+        "print(sys.modules['rfc3987_syntax'] is None, 'iri' in checkers)\n"
+        "try:\n"
+        "    alt.Chart().mark_point(color=3).to_dict()\n"
+        "except Exception as exc:\n"
+        "    print(type(exc).__name__)\n"
+    )
+    assert out.splitlines() == ["True False", "SchemaValidationError"]
