@@ -61,6 +61,14 @@ class Known:
     notes: list[str] = field(default_factory=list)
 
 
+def _each_distinct(values: pd.Series, day: Callable[[Any], pd.Timestamp]) -> pd.Series:
+    """``day(value)`` for each of ``values``, computed once per distinct value: a table repeats
+    a few years, quarters or months over many rows, and a trust's tables are cut in every pack.
+    """
+    days = {value: day(value) for value in values.unique()}
+    return pd.to_datetime(values.map(days)).astype("datetime64[ns]")
+
+
 def month_end(period: pd.Series) -> pd.Series:
     """The last day of each month.
 
@@ -74,7 +82,9 @@ def month_end(period: pd.Series) -> pd.Series:
     >>> month_end(pd.Series(["2025-02", "2024-02"])).dt.date.tolist()
     [datetime.date(2025, 2, 28), datetime.date(2024, 2, 29)]
     """
-    return pd.to_datetime(period + "-01") + pd.offsets.MonthEnd(0)
+    return _each_distinct(
+        period, lambda month: pd.Timestamp(f"{month}-01") + pd.offsets.MonthEnd(0)
+    )
 
 
 def quarter_end(quarter: pd.Series) -> pd.Series:
@@ -90,13 +100,15 @@ def quarter_end(quarter: pd.Series) -> pd.Series:
     >>> quarter_end(pd.Series(["2025/26 Q1", "2025/26 Q4"])).dt.date.tolist()
     [datetime.date(2025, 6, 30), datetime.date(2026, 3, 31)]
     """
-    start = quarter.str.slice(0, 4).astype(int)
-    number = quarter.str.slice(-1).astype(int)
-    month = 3 + 3 * number  # Q1 -> June, Q2 -> September, Q3 -> December, Q4 -> March
-    year = start + (month > 12)
-    month = np.where(month > 12, month - 12, month)
-    firsts = pd.to_datetime(pd.DataFrame({"year": year, "month": month, "day": 1}))
-    return firsts + pd.offsets.MonthEnd(0)
+
+    def last_day(text: str) -> pd.Timestamp:
+        start, month = int(text[:4]), 3 + 3 * int(text[-1])  # Q1 -> June, ..., Q4 -> March
+        first = (
+            pd.Timestamp(start + 1, month - 12, 1) if month > 12 else pd.Timestamp(start, month, 1)
+        )
+        return first + pd.offsets.MonthEnd(0)
+
+    return _each_distinct(quarter, last_day)
 
 
 def year_end(financial_year: pd.Series) -> pd.Series:
@@ -112,8 +124,7 @@ def year_end(financial_year: pd.Series) -> pd.Series:
     >>> year_end(pd.Series(["2024/25"])).dt.date.tolist()
     [datetime.date(2025, 3, 31)]
     """
-    starts = financial_year.str.slice(0, 4).astype(int)
-    return pd.to_datetime(pd.DataFrame({"year": starts + 1, "month": 3, "day": 31}))
+    return _each_distinct(financial_year, lambda year: pd.Timestamp(int(year[:4]) + 1, 3, 31))
 
 
 def published(years: pd.Series, survey: str, region: RegionConfig) -> pd.Series:
@@ -143,11 +154,7 @@ def published(years: pd.Series, survey: str, region: RegionConfig) -> pd.Series:
     [datetime.date(2025, 3, 1)]
     """
     rule = region.publication.survey(survey)
-    return pd.to_datetime(
-        pd.DataFrame(
-            {"year": years.astype(int) + rule.years_after, "month": rule.month, "day": rule.day}
-        )
-    )
+    return _each_distinct(years, lambda year: pd.Timestamp(rule.date(int(year))))
 
 
 def latest_published_year(survey: str, as_at: dt.date, region: RegionConfig) -> int:
