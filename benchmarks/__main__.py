@@ -177,6 +177,11 @@ def fresh_cache(tmp: Path, name: str) -> Iterator[None]:
         os.environ["QV_CACHE_DIR"] = before
 
 
+def cold_cache_name(name: str, attempt: int) -> str:
+    """The cache folder (under ``caches/``) of attempt ``attempt`` of the cold measure ``name``."""
+    return f"{name}-{attempt}"
+
+
 def measure_qv(
     name: str,
     repeats: int,
@@ -187,7 +192,9 @@ def measure_qv(
     """``repeats`` runs of ``qv``; with ``cold`` (the work folder), each with empty caches."""
     result = Measure(name)
     for attempt in range(repeats):
-        caches = fresh_cache(cold, f"{name}-{attempt}") if cold else contextlib.nullcontext()
+        caches = (
+            fresh_cache(cold, cold_cache_name(name, attempt)) if cold else contextlib.nullcontext()
+        )
         with caches:
             wall, cpu, peak, output = qv(*args_for(attempt), **kw)
         result.wall.append(wall)
@@ -239,6 +246,43 @@ def floor(jobs, snapshot: Path, tmp: Path, workers: int) -> Measure:
     result.wall.append(time.perf_counter() - start)
     result.cpu.append(children_cpu() - cpu)
     return result
+
+
+#: Draws the charts on stdin (a JSON list of Vega-Lite specs) after one warm-up chart; prints
+#: the CPU seconds a chart took (the JavaScript engine's threads included).
+_DRAW_CHARTS = """
+import json, sys, time, vl_convert
+specs = json.load(sys.stdin)
+vl_convert.vegalite_to_svg(specs[0], vl_version=sys.argv[1] or None)
+start = time.process_time()
+for spec in specs:
+    vl_convert.vegalite_to_svg(spec, vl_version=sys.argv[1] or None)
+print((time.process_time() - start) / len(specs))
+"""
+
+
+def chart_pictures(out: Path, cache: Path, sample: int = 60) -> dict:
+    """The static chart pictures of a run: how many it drew (its chart cache started empty)
+    and about how much CPU they took (``sample`` of its charts drawn again in a new process)."""
+    from qvlib.static_charts import vegalite_version
+
+    specs = []
+    for executed in sorted(out.rglob("executed/*.ipynb")):
+        for cell in json.loads(executed.read_text(encoding="utf-8"))["cells"]:
+            for output in cell.get("outputs", []):
+                specs += [v for k, v in output.get("data", {}).items() if "vegalite" in k]
+    chosen = specs[:: max(1, len(specs) // sample)][:sample]
+    drawn = len(list((cache / "chart-svg").glob("*.svg")))
+    per_chart = float(
+        subprocess.run(
+            [sys.executable, "-c", _DRAW_CHARTS, vegalite_version() or ""],
+            input=json.dumps(chosen),
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+    )
+    return {"drawn": drawn, "cpu_s_per_chart": per_chart, "cpu_s": drawn * per_chart}
 
 
 def change_one_trust(data: Path, trust: str) -> None:
@@ -374,12 +418,17 @@ def main(argv: list[str] | None = None) -> int:
         national = tmp / "national"
         qv("sample-data", "--out", str(national), "--trusts", str(national_trusts))
         step(f"qv cold, {national_trusts} trusts, every pack kind")
+        national_name = f"qv reviews, cold, {national_trusts} trusts (every pack kind)"
         measures["national"] = measure_qv(
-            f"qv reviews, cold, {national_trusts} trusts (every pack kind)",
+            national_name,
             1,
             lambda n: ["reviews", "--data", str(national), "--out", str(tmp / "national-out")],
             cold=tmp,
             watch_memory=True,
+        )
+        info["national_chart_pictures"] = chart_pictures(
+            tmp / "national-out",
+            tmp / "caches" / cold_cache_name(national_name, 0),
         )
         measures["national_noop"] = measure_qv(
             f"qv reviews, nothing changed ({national_trusts} trusts)",
@@ -467,6 +516,12 @@ def main(argv: list[str] | None = None) -> int:
             f"{m.packs:6d} {m.median / m.packs if m.packs else 0:6.2f}s "
             f"{m.cpu_per_pack if m.packs else 0:7.2f}s"
         )
+    pictures = info["national_chart_pictures"]
+    print(
+        f"\n{national_trusts} trusts: {pictures['drawn']} chart pictures drawn, about "
+        f"{pictures['cpu_s_per_chart'] * 1000:.0f} ms of CPU each: {pictures['cpu_s']:.0f} "
+        f"CPU-s of the run's {nat.cpu[0]:.0f}"
+    )
     print(f"\n{'target':48} {'measured':>12}  goal")
     for t in checks:
         print(f"{t.name:48} {t.value:>12}  {t.goal}: {'met' if t.met else 'MISSED'}")
