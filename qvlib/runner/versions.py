@@ -23,8 +23,9 @@ import datetime as dt
 import os
 import re
 import shutil
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -90,8 +91,19 @@ def frozen_name(path: Path, version: int) -> Path:
     return path.with_name(f"{path.stem}.v{version}{path.suffix}")
 
 
+def _names_in(folder: Path) -> list[str]:
+    """The names of the files in ``folder`` (none if it does not exist)."""
+    try:
+        return os.listdir(folder)
+    except FileNotFoundError:
+        return []
+
+
 def finals_of(
-    outputs: Iterable[Path], year_dir: Path, records: Iterable[Mapping[str, Any]]
+    outputs: Iterable[Path],
+    year_dir: Path,
+    records: Iterable[Mapping[str, Any]],
+    names_in: Callable[[Path], Iterable[str]] = _names_in,
 ) -> list[Final]:
     """The frozen versions of a pack: from the manifest's records, and from files on disk.
 
@@ -103,6 +115,8 @@ def finals_of(
         The review year's folder (records hold paths relative to it).
     records
         The ``versions`` of the pack's previous manifest entry.
+    names_in
+        Lists a folder's file names (a run deciding every pack lists each folder once).
 
     Examples
     --------
@@ -115,12 +129,14 @@ def finals_of(
     """
     known = {int(r["version"]): Final.from_record(r) for r in records if r.get("status") == "final"}
     for output in outputs:
-        for candidate in output.parent.glob(f"{output.stem}.v*{output.suffix}"):
-            match = _FROZEN_RE.match(candidate.name[: -len(output.suffix) or None])
+        for name in names_in(output.parent):
+            if not (name.startswith(f"{output.stem}.v") and name.endswith(output.suffix)):
+                continue
+            match = _FROZEN_RE.match(name[: -len(output.suffix) or None])
             if match and match.group("stem") == output.stem:
                 version = int(match.group("version"))
                 if version not in known:
-                    relative = candidate.relative_to(year_dir).as_posix()
+                    relative = (output.parent / name).relative_to(year_dir).as_posix()
                     known[version] = Final(version, None, (relative,))
     return [known[v] for v in sorted(known)]
 
@@ -231,9 +247,10 @@ def decide_jobs(
     from qvlib.runner.plan import with_document
 
     decided, notes = [], []
+    names_in = cache(_names_in)
     for job in jobs:
         records = (previous.get(job.key) or {}).get("versions", [])
-        finals = finals_of([job.output], year_dir, records)
+        finals = finals_of([job.output], year_dir, records, names_in)
         own = identity.get(job.key) if isinstance(identity, Mapping) else identity
         sign_off = job.commentary.sign_off if job.commentary else None
         decision = decide(sign_off, finals, job.fingerprint, as_at, own)
