@@ -960,6 +960,7 @@ def _build(
                 for result in executor.run(queue):
                     results[result.key] = result
                     bar.advance(by_key[result.key], result)
+            executor.close()  # idle workers stop their chart servers and exit
         except RunStopped as exc:
             workers().close(abort=True)
             stopped = exc

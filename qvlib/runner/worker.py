@@ -121,6 +121,9 @@ def describe_exit(status: int) -> str:
 
 #: The notebook process running now and its job, for the SIGTERM handler.
 _CURRENT: tuple[int, Job] | None = None
+#: This worker's chart server, which the SIGTERM handler stops too (its CPU time then counts
+#: in this process tree's, and nothing is left to notice this worker's end on its own).
+_CHARTS: SvgServer | None = None
 
 
 def _stop_child(pid: int, job: Job) -> None:
@@ -150,6 +153,8 @@ def _terminate_worker(signum: int, _frame: Any) -> None:
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
     if _CURRENT is not None:
         _stop_child(*_CURRENT)
+    if _CHARTS is not None:
+        _CHARTS.stop()
     os._exit(128 + signum)
 
 
@@ -178,10 +183,11 @@ class Worker:
     """
 
     def __init__(self, config: WorkerConfig, import_path: list[str] | None = None):
+        global _CHARTS
         from qvlib.runner.engine import JobRunner
 
         # The chart server starts first: its engine warms up while this process imports.
-        self.charts = SvgServer()
+        self.charts = _CHARTS = SvgServer()
         # As a kernel does: matplotlib, if a notebook imports it, draws inline.
         os.environ.setdefault("MPLBACKEND", "module://matplotlib_inline.backend_inline")
         # ``python -c`` put the working directory on sys.path: never import from there.
