@@ -14,7 +14,8 @@ whose engine started once for all the worker's notebooks; anywhere else (Jupyter
 on its own) charts are drawn in the notebook's kernel, which forks nothing.  Pictures are cached
 on disk under ``cache_dir()/chart-svg/``, named by the SHA-256 of the spec, the vl-convert
 version and the Vega-Lite version, so a re-run with the same data reads them back without
-starting the engine.
+starting the engine; ``qv reviews`` removes those unused for :data:`CACHE_DAYS` days
+(:func:`prune_cache`).
 
 vl-convert numbers the ``id`` of clip paths and gradients with a counter that lives as long as
 the process, so the same chart drawn after others would get other ids.  :func:`static_svg`
@@ -26,13 +27,16 @@ stands in for Arial on Linux), so another machine may lay out labels a pixel apa
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import importlib.metadata
 import json
 import os
 import re
+import time
 from collections.abc import Mapping
 from functools import cache
+from pathlib import Path
 from typing import Any
 
 from qvlib.cache import cache_dir, write_atomic
@@ -40,6 +44,8 @@ from qvlib.errors import QvError
 
 #: Names the chart server of the worker running this notebook (:mod:`qvlib.runner.svgserver`).
 ENV_SERVER = "QV_SVG_SERVER"
+#: Days a chart picture stays in the cache unused (see :func:`prune_cache`).
+CACHE_DAYS = 90
 #: Bump when the post-processing below changes, so old cache entries are not reused.
 _SVG_FORMAT = 1
 _ID_RE = re.compile(r'\sid="([^"]+)"')
@@ -99,11 +105,15 @@ def static_svg(spec: Mapping[str, Any]) -> str:
     (True, True, True)
     """
     key = _key(spec)
-    path = cache_dir() / "chart-svg" / f"{key}.svg"
+    path = _cache_folder() / f"{key}.svg"
     try:
-        return path.read_text(encoding="utf-8")
+        svg = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         pass
+    else:
+        with contextlib.suppress(OSError):  # a read-only cache is still a cache
+            os.utime(path)  # used now: kept by prune_cache
+        return svg
     try:
         svg = _draw(spec)
     except Exception as exc:  # vl-convert raises ValueError, but any failure means the same
@@ -115,6 +125,43 @@ def static_svg(spec: Mapping[str, Any]) -> str:
     svg = _stable_ids(svg, f"qv-{key[:12]}")
     write_atomic(path, svg)
     return svg
+
+
+def _cache_folder() -> Path:
+    return cache_dir() / "chart-svg"
+
+
+def prune_cache(unused_days: int = CACHE_DAYS, now: float | None = None) -> int:
+    """Remove the chart pictures no notebook has drawn or read for ``unused_days`` days.
+
+    A picture's modification time is when it was last drawn or read, so a cache used run
+    after run keeps what the runs use and drops pictures of data long replaced, instead of
+    growing with every new month's data.  Returns the number removed.
+
+    >>> import tempfile, time
+    >>> from unittest import mock
+    >>> with tempfile.TemporaryDirectory() as folder, mock.patch.dict(
+    ...     "os.environ", {"QV_CACHE_DIR": folder}
+    ... ):
+    ...     (Path(folder) / "chart-svg").mkdir()
+    ...     old, recent = (Path(folder) / "chart-svg" / f"{n}.svg" for n in ("old", "recent"))
+    ...     _ = old.write_text("<svg/>"), recent.write_text("<svg/>")
+    ...     os.utime(old, (time.time() - 91 * 86400,) * 2)
+    ...     prune_cache(), sorted(p.name for p in (Path(folder) / "chart-svg").iterdir())
+    (1, ['recent.svg'])
+    """
+    cutoff = (time.time() if now is None else now) - unused_days * 86400
+    removed = 0
+    try:
+        entries = list(os.scandir(_cache_folder()))
+    except FileNotFoundError:
+        return 0
+    for entry in entries:
+        with contextlib.suppress(OSError):  # gone already, or not ours to remove
+            if entry.name.endswith(".svg") and entry.stat().st_mtime < cutoff:
+                os.unlink(entry.path)
+                removed += 1
+    return removed
 
 
 def _draw(spec: Mapping[str, Any]) -> str:

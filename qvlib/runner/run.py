@@ -102,6 +102,7 @@ from qvlib.runner.record import (
 from qvlib.runner.registry import INJECTED, SNAPSHOT_PARAMETER, PackKind, default_packs, resolve
 from qvlib.runner.report import RunProgress, summary_table
 from qvlib.runner.versions import decide_jobs, freeze
+from qvlib.static_charts import prune_cache
 
 log = logging.getLogger(__name__)
 
@@ -975,6 +976,8 @@ def _build(
         else None
         for j in jobs
     }
+    if due and not stopped:
+        prune_cache()  # chart pictures of data long replaced
     pdfs = _print_pdfs(jobs, results, errors) if options.pdf and not stopped else {}
     for job in jobs:  # a PDF of an earlier build would contradict the pack beside it
         if results[job.key].status == "built" and job.key not in pdfs:

@@ -11,7 +11,9 @@ import datetime as dt
 import difflib
 import hashlib
 import json
+import os
 import re
+import time
 import zipfile
 from pathlib import Path
 
@@ -515,3 +517,15 @@ def test_a_commentary_file_is_checked_again_only_when_it_changes(project, monkey
     monkeypatch.setattr(run_module, "check_commentary", real)
     assert run_reviews(options(project, [ECHO], trusts=["AAA"])) == 2
     assert "No such heading" in capsys.readouterr().err
+
+
+def test_a_run_that_builds_removes_chart_pictures_unused_for_months(project, tmp_path, monkeypatch):
+    monkeypatch.setenv("QV_CACHE_DIR", str(tmp_path / "cache"))
+    pictures = tmp_path / "cache" / "chart-svg"
+    pictures.mkdir(parents=True)
+    for name in ("last-year.svg", "last-week.svg"):
+        (pictures / name).write_text("<svg/>")
+    os.utime(pictures / "last-year.svg", (time.time() - 365 * 86400,) * 2)
+    os.utime(pictures / "last-week.svg", (time.time() - 7 * 86400,) * 2)
+    assert run_reviews(options(project, [ECHO])) == 0
+    assert sorted(p.name for p in pictures.iterdir()) == ["last-week.svg"]

@@ -66,6 +66,19 @@ def test_a_drawn_chart_is_read_back_from_the_cache_without_vl_convert(cache, mon
     assert static_charts.static_svg(_line("A")) == svg
 
 
+def test_pictures_in_use_stay_cached_and_those_unused_for_months_go(cache):
+    static_charts.static_svg(_line("used"))
+    static_charts.static_svg(_line("replaced"))
+    months_ago = time.time() - (static_charts.CACHE_DAYS + 1) * 86400
+    for path in cache.iterdir():
+        os.utime(path, (months_ago, months_ago))
+    kept = static_charts.static_svg(_line("used"))  # read back: used now
+    assert static_charts.prune_cache() == 1
+    [left] = cache.iterdir()
+    assert left.read_text(encoding="utf-8") == kept
+    assert static_charts.prune_cache() == 0
+
+
 def test_a_spec_vl_convert_cannot_draw_is_a_clear_error(cache):
     with pytest.raises(QvError, match=r"could not draw the chart 'Broken' as SVG"):
         static_charts.static_svg({"title": "Broken", "mark": "no-such-mark"})
