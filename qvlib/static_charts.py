@@ -131,7 +131,7 @@ def _cache_folder() -> Path:
     return cache_dir() / "chart-svg"
 
 
-def prune_cache(unused_days: int = CACHE_DAYS, now: float | None = None) -> int:
+def prune_cache(unused_days: int = CACHE_DAYS) -> int:
     """Remove the chart pictures no notebook has drawn or read for ``unused_days`` days.
 
     A picture's modification time is when it was last drawn or read, so a cache used run
@@ -150,7 +150,7 @@ def prune_cache(unused_days: int = CACHE_DAYS, now: float | None = None) -> int:
     ...     prune_cache(), sorted(p.name for p in (Path(folder) / "chart-svg").iterdir())
     (1, ['recent.svg'])
     """
-    cutoff = (time.time() if now is None else now) - unused_days * 86400
+    cutoff = time.time() - unused_days * 86400
     removed = 0
     try:
         entries = list(os.scandir(_cache_folder()))
